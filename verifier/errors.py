@@ -1,0 +1,75 @@
+"""Located problems with the input, and the one exception that carries them.
+
+Bad input is reported the way a compiler reports it: every problem at once, one line each,
+naming the file, the object and the offending value. Library code raises `InputError`
+with all problems collected; the CLI prints them and exits with code 2.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """Where an object came from: file path (or ``<stdin>``), 1-based line and column.
+
+    ``line``/``column`` are 0 when unknown (JSON input is located per document only).
+    """
+
+    file: str
+    line: int = 0
+    column: int = 0
+
+    def __str__(self) -> str:
+        if self.line:
+            return f"{self.file}:{self.line}:{self.column or 1}"
+        return self.file
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with the input.
+
+    ``obj`` names the Kubernetes object (``NetworkPolicy default/test-network-policy``) or
+    spec property; ``path`` is the field path inside it (``spec.ingress[0].ports[1].port``).
+    """
+
+    location: Location
+    obj: str
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.obj}: " if self.obj else ""
+        field = f"{self.path}: " if self.path else ""
+        return f"{self.location}: {where}{field}{self.message}"
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """A warning: the input was accepted but something was assumed or ignored.
+
+    Nothing is dropped silently: every ignored field or assumption becomes a Notice that the
+    CLI shows and the JSON reports carry.
+    """
+
+    location: Location
+    obj: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.obj}: " if self.obj else ""
+        return f"{self.location}: warning: {where}{self.message}"
+
+
+class InputError(Exception):
+    """The input cannot be analysed; ``problems`` lists every reason, not just the first."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+class UsageError(Exception):
+    """A command-line value is malformed (a selector, an endpoint, a port); exit code 2."""

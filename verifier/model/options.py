@@ -1,0 +1,46 @@
+"""What an analysis quantifies over, and the switches that change semantics."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict
+
+from verifier.model.ip import IntervalSet, networks_set
+from verifier.model.resources import IPNetwork
+
+
+class Universe(StrEnum):
+    """Which endpoints exist.
+
+    ``inventory``: the pods and workload templates of the input, plus every external address.
+    ``any``: every pod that could ever be deployed — any labels, any named ports, in any
+    existing namespace (with its real labels) or in a new one — plus every external address.
+    """
+
+    INVENTORY = "inventory"
+    ANY = "any"
+
+
+class AnalysisOptions(BaseModel):
+    """Options shared by every command that evaluates policies.
+
+    ``universe`` None = the default: inventory when the input has pods or workloads, else any.
+    ``pod_cidrs``: where pods whose IP is unknown (templates, hypothetical pods) get their
+    addresses; empty = any address of either family. ``ipblock_pods``: whether policy
+    ipBlocks also match pod IPs (upstream e2e expects yes; Cilium-like CNIs behave as no).
+    ``timeout_s``: per solver query; a timeout is reported as ``unknown``, never as proof.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    universe: Universe | None = None
+    pod_cidrs: tuple[IPNetwork, ...] = ()
+    ipblock_pods: bool = True
+    timeout_s: float = 60.0
+
+    def pod_ip_space(self) -> IntervalSet:
+        """Addresses a pod with an unknown IP may have."""
+        if not self.pod_cidrs:
+            return IntervalSet.full()
+        return networks_set(self.pod_cidrs)

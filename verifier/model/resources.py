@@ -1,0 +1,285 @@
+"""The validated, normalised resources that every analysis works on.
+
+These are *semantic* types: API defaulting has been applied by the loader (protocol TCP,
+effective policyTypes, ``from: []`` read as "all peers") so that no consumer re-implements it.
+They are frozen pydantic models and know nothing about Z3, YAML or presentation.
+
+Kubernetes NetworkPolicy semantics, stated once:
+
+- a `Rule` matches a flow iff (some peer matches, or ``peers is None``) AND (some port
+  matches, or ``ports is None``) — lists are OR-ed, the two fields AND-ed;
+- a `Peer` is either selectors (``pod_selector`` and/or ``namespace_selector``, AND-ed) or an
+  ``ip_block``; never both;
+- a pod is isolated in a direction iff a policy of its namespace selects it and has that
+  direction in ``policy_types``; an isolated pod accepts a flow iff some rule of some such
+  policy matches it (policies are a union, they never deny).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from verifier.errors import Location
+from verifier.model.ip import IntervalSet, IPAddress, IPNetwork, network_range
+from verifier.model.labels import LabelSelector
+
+NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
+
+_UNKNOWN = Location("<unknown>")
+
+
+class Protocol(StrEnum):
+    """Transport protocols a NetworkPolicy can name (TCP is the API default)."""
+
+    TCP = "TCP"
+    UDP = "UDP"
+    SCTP = "SCTP"
+
+
+class Direction(StrEnum):
+    """A policy type: which side of a flow a policy governs."""
+
+    INGRESS = "Ingress"
+    EGRESS = "Egress"
+
+
+class ContainerPort(BaseModel):
+    """A port a pod serves; ``name`` makes it addressable as a named port."""
+
+    model_config = ConfigDict(frozen=True)
+
+    port: int
+    protocol: Protocol = Protocol.TCP
+    name: str | None = None
+
+
+class PolicyPort(BaseModel):
+    """A `NetworkPolicyPort` after defaulting.
+
+    ``port`` None = every port of ``protocol``; an ``int`` with ``end_port`` = the range
+    ``port..end_port``; a ``str`` = a named port, resolved against the *destination* pod's
+    container ports with the same name and protocol (never matches an external address).
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    protocol: Protocol = Protocol.TCP
+    port: int | str | None = None
+    end_port: int | None = None
+
+    @property
+    def is_named(self) -> bool:
+        return isinstance(self.port, str)
+
+    def numeric_range(self) -> tuple[int, int] | None:
+        """The closed port range this entry covers, or None for a named port."""
+        if self.port is None:
+            return (1, 65535)
+        if isinstance(self.port, str):
+            return None
+        return (self.port, self.end_port if self.end_port is not None else self.port)
+
+    def __str__(self) -> str:
+        if self.port is None:
+            return f"any/{self.protocol}"
+        if self.end_port is not None:
+            return f"{self.port}-{self.end_port}/{self.protocol}"
+        return f"{self.port}/{self.protocol}"
+
+
+class IPBlock(BaseModel):
+    """``cidr`` minus every ``except`` entry (each of which lies inside ``cidr``)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    cidr: IPNetwork
+    except_: tuple[IPNetwork, ...] = Field(default=(), alias="except")
+
+    def ranges(self) -> IntervalSet:
+        """The addresses matched, on the combined IPv4/IPv6 line of `verifier.model.ip`."""
+        whole = IntervalSet.of([network_range(self.cidr)])
+        return whole.difference(IntervalSet.of(network_range(e) for e in self.except_))
+
+    def contains(self, addr: IPAddress) -> bool:
+        if addr.version != self.cidr.version or addr not in self.cidr:
+            return False
+        return not any(addr in e for e in self.except_)
+
+    def __str__(self) -> str:
+        if self.except_:
+            return f"{self.cidr} except {', '.join(str(e) for e in self.except_)}"
+        return str(self.cidr)
+
+
+class Peer(BaseModel):
+    """A `NetworkPolicyPeer`.
+
+    Selector peers: ``namespace_selector`` None means "the policy's own namespace";
+    ``pod_selector`` None means "every pod" of the selected namespaces. ``ip_block`` peers
+    match addresses (and, when the analysis says so, pod IPs).
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    pod_selector: LabelSelector | None = None
+    namespace_selector: LabelSelector | None = None
+    ip_block: IPBlock | None = None
+
+    def __str__(self) -> str:
+        if self.ip_block is not None:
+            return f"ipBlock {self.ip_block}"
+        parts = []
+        if self.namespace_selector is not None:
+            parts.append(f"namespaceSelector {self.namespace_selector}")
+        if self.pod_selector is not None:
+            parts.append(f"podSelector {self.pod_selector}")
+        return " AND ".join(parts)
+
+
+class Rule(BaseModel):
+    """One entry of ``spec.ingress`` or ``spec.egress``.
+
+    ``peers`` None = all sources/destinations (``from``/``to`` missing or ``[]``);
+    ``ports`` None = all ports and protocols (``ports`` missing or ``[]``).
+    ``index`` is the rule's position in its list, used in reports (``ingress[0]``).
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    direction: Direction
+    index: int
+    peers: tuple[Peer, ...] | None = None
+    ports: tuple[PolicyPort, ...] | None = None
+    location: Location = _UNKNOWN
+
+
+class NetworkPolicy(BaseModel):
+    """A `networking.k8s.io/v1` NetworkPolicy with API defaulting applied.
+
+    ``policy_types`` is the *effective* set: the explicit ``policyTypes`` if given, else
+    Ingress plus Egress iff ``spec.egress`` is non-empty (``egress: []`` is not Egress).
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    namespace: str
+    name: str
+    pod_selector: LabelSelector
+    policy_types: frozenset[Direction]
+    ingress: tuple[Rule, ...] = ()
+    egress: tuple[Rule, ...] = ()
+    location: Location = _UNKNOWN
+
+    @property
+    def key(self) -> str:
+        return f"{self.namespace}/{self.name}"
+
+    def rules(self, direction: Direction) -> tuple[Rule, ...]:
+        return self.ingress if direction is Direction.INGRESS else self.egress
+
+    def affects(self, direction: Direction) -> bool:
+        return direction in self.policy_types
+
+
+class Namespace(BaseModel):
+    """A namespace; ``labels`` always include ``kubernetes.io/metadata.name``.
+
+    ``declared`` is False for namespaces only referenced by other objects (they exist with
+    just the name label, and the loader warns about it).
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    labels: dict[str, str]
+    declared: bool = True
+    location: Location = _UNKNOWN
+
+
+class Pod(BaseModel):
+    """A pod, or the pod template of a workload (``kind`` names which).
+
+    ``ips`` is empty when the input does not give one (templates, pending pods); analyses
+    then let the IP range over ``--pod-cidr`` and never guess. ``name`` of a template is
+    ``workload[Kind]`` (``web[Deployment]``), which is also its endpoint name.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    namespace: str
+    name: str
+    labels: dict[str, str]
+    ips: tuple[IPAddress, ...] = ()
+    ports: tuple[ContainerPort, ...] = ()
+    kind: str = "Pod"
+    host_network: bool = False
+    location: Location = _UNKNOWN
+
+    @property
+    def key(self) -> str:
+        """The endpoint name used in every report: ``namespace/name``."""
+        return f"{self.namespace}/{self.name}"
+
+    @property
+    def is_template(self) -> bool:
+        return self.kind != "Pod"
+
+
+class Cluster(BaseModel):
+    """Everything loaded: the inventory (namespaces, pods) and the policies.
+
+    ``namespaces`` is keyed by name and includes undeclared-but-referenced namespaces.
+    ``pods`` keeps input order; reports sort endpoints by `Pod.key`.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    namespaces: dict[str, Namespace] = Field(default_factory=dict)
+    pods: tuple[Pod, ...] = ()
+    policies: tuple[NetworkPolicy, ...] = ()
+
+    @property
+    def has_inventory(self) -> bool:
+        return bool(self.pods)
+
+    def namespace_labels(self, name: str) -> dict[str, str]:
+        ns = self.namespaces.get(name)
+        if ns is not None:
+            return ns.labels
+        return {NAMESPACE_NAME_LABEL: name}
+
+    def policies_in(self, namespace: str) -> tuple[NetworkPolicy, ...]:
+        return tuple(p for p in self.policies if p.namespace == namespace)
+
+
+def parse_ip(text: str) -> IPAddress:
+    """Parse an IPv4 or IPv6 address (raises ValueError on bad input)."""
+    return ipaddress.ip_address(text.strip())
+
+
+def parse_network(text: str, *, strict: bool = False) -> IPNetwork:
+    """Parse a CIDR; a bare address is its /32 or /128."""
+    return ipaddress.ip_network(text.strip(), strict=strict)
+
+
+__all__ = [
+    "NAMESPACE_NAME_LABEL",
+    "Cluster",
+    "ContainerPort",
+    "Direction",
+    "IPAddress",
+    "IPBlock",
+    "IPNetwork",
+    "Namespace",
+    "NetworkPolicy",
+    "Peer",
+    "Pod",
+    "PolicyPort",
+    "Protocol",
+    "Rule",
+    "parse_ip",
+    "parse_network",
+]
