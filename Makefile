@@ -16,7 +16,7 @@ demo: $(STAMP)
 	@echo "== netverify check examples/seed --spec specs/seed.yaml (both universes) =="
 	@$(BIN)/netverify check examples/seed --spec specs/seed.yaml; rc=$$?; \
 	if [ $$rc -eq 1 ]; then \
-	  echo "(exit 1 as expected: the seed spec states one property that the docs' policy does NOT guarantee — see the counterexamples above)"; \
+	  echo "(exit 1 as expected: the seed spec states one claim — in both universes — that the docs' policy does NOT guarantee; see the counterexamples above)"; \
 	else echo "unexpected exit code $$rc"; exit 1; fi
 	@echo
 	@echo "== netverify matrix examples/seed --port 6379 --protocol TCP =="

@@ -30,6 +30,8 @@ class AnalysisOptions(BaseModel):
     addresses; empty = any address of either family. ``ipblock_pods``: whether policy
     ipBlocks also match pod IPs (upstream e2e expects yes; Cilium-like CNIs behave as no).
     ``timeout_s``: per solver query; a timeout is reported as ``unknown``, never as proof.
+    ``rlimit`` > 0 caps Z3's deterministic work counter per query: unlike a timeout it gives
+    the same ``unknown`` on every machine, which makes inconclusive runs reproducible.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -38,6 +40,7 @@ class AnalysisOptions(BaseModel):
     pod_cidrs: tuple[IPNetwork, ...] = ()
     ipblock_pods: bool = True
     timeout_s: float = 60.0
+    rlimit: int = 0
 
     def pod_ip_space(self) -> IntervalSet:
         """Addresses a pod with an unknown IP may have."""

@@ -1,0 +1,284 @@
+"""A brute-force model of property verdicts, independent of the Z3 encoding.
+
+It enumerates a finite set of concrete flows that is *complete* for the question asked —
+every way a selector, an ipBlock or a port range can tell endpoints apart is represented —
+and asks the oracle about each one:
+
+- labels: for every key any selector mentions, absent, each mentioned value, or one other;
+- namespaces: the existing ones, plus (``any`` universe) new ones with any such labels;
+- addresses: both ends of every CIDR range in play and their neighbours, so every atomic
+  region of the address line is hit; a packet's two addresses share one family;
+- ports: the ends of every port range in play and their neighbours, every named port number;
+- named ports of hypothetical pods: all mentioned names at the flow's port, or none (more
+  named ports can only allow more, so these two extremes decide deny and allow).
+
+This is slow and only usable on small clusters, which is what the hypothesis tests draw.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import itertools
+from collections.abc import Iterator
+
+from verifier.model import (
+    NAMESPACE_NAME_LABEL,
+    AnalysisOptions,
+    Cluster,
+    ContainerPort,
+    IntervalSet,
+    LabelSelector,
+    Pod,
+    Protocol,
+    Universe,
+    ip_key,
+    key_to_ip,
+    network_range,
+)
+from verifier.model.ip import V6_OFFSET, V6_SPACE
+from verifier.oracle import decide
+from verifier.results import Endpoint, EndpointKind, Flow
+from verifier.spec import Expect, Property, SpecPeer
+
+
+def _selectors(cluster: Cluster, props: list[Property]) -> tuple[list[LabelSelector], list[LabelSelector]]:
+    pod_sels, ns_sels = [], []
+    for p in cluster.policies:
+        pod_sels.append(p.pod_selector)
+        for r in p.ingress + p.egress:
+            for peer in r.peers or ():
+                if peer.pod_selector is not None:
+                    pod_sels.append(peer.pod_selector)
+                if peer.namespace_selector is not None:
+                    ns_sels.append(peer.namespace_selector)
+    for prop in props:
+        for peer in (prop.sources or ()) + (prop.destinations or ()):
+            if peer.pod_selector is not None:
+                pod_sels.append(peer.pod_selector)
+            if peer.namespace_selector is not None:
+                ns_sels.append(peer.namespace_selector)
+    return pod_sels, ns_sels
+
+
+def _label_space(selectors: list[LabelSelector]) -> list[dict[str, str]]:
+    keys: dict[str, set[str]] = {}
+    for sel in selectors:
+        for req in sel.requirements():
+            keys.setdefault(req.key, set()).update(req.values)
+    choices = [[None, *sorted(vals), "zz-other"] for vals in keys.values()]
+    out = []
+    for combo in itertools.product(*choices):
+        out.append({k: v for k, v in zip(keys, combo, strict=True) if v is not None})
+    return out
+
+
+def _ip_sets(cluster: Cluster, props: list[Property], options: AnalysisOptions) -> list[IntervalSet]:
+    sets = []
+    for p in cluster.policies:
+        for r in p.ingress + p.egress:
+            for peer in r.peers or ():
+                if peer.ip_block is not None:
+                    sets.append(peer.ip_block.ranges())
+    for prop in props:
+        for peer in (prop.sources or ()) + (prop.destinations or ()):
+            if peer.ip_block is not None:
+                sets.append(peer.ip_block.ranges())
+    sets.append(IntervalSet.of(network_range(n) for n in options.pod_cidrs))
+    return sets
+
+
+def _candidate_keys(sets: list[IntervalSet]) -> list[int]:
+    points = {0, 1, V6_OFFSET - 1, V6_OFFSET, V6_OFFSET + 1, V6_SPACE[1]}
+    for s in sets:
+        for lo, hi in s:
+            points.update({lo - 1, lo, hi, hi + 1})
+    return sorted(p for p in points if 0 <= p <= V6_SPACE[1])
+
+
+def _candidate_ports(cluster: Cluster, props: list[Property]) -> list[int]:
+    ports = {1, 80, 65535}
+    port_lists = [r.ports for p in cluster.policies for r in p.ingress + p.egress] + [p.ports for p in props]
+    for plist in port_lists:
+        for pp in plist or ():
+            rng = pp.numeric_range()
+            if rng is not None:
+                ports.update({rng[0] - 1, rng[0], rng[1], rng[1] + 1})
+    for pod in cluster.pods:
+        ports.update(cp.port for cp in pod.ports)
+    return sorted(p for p in ports if 1 <= p <= 65535)
+
+
+def _named(cluster: Cluster, props: list[Property]) -> list[tuple[str, Protocol]]:
+    out = set()
+    port_lists = [r.ports for p in cluster.policies for r in p.ingress + p.egress] + [p.ports for p in props]
+    for plist in port_lists:
+        for pp in plist or ():
+            if isinstance(pp.port, str):
+                out.add((pp.port, pp.protocol))
+    return sorted(out)
+
+
+def in_peer(peer: SpecPeer, ep: Endpoint, cluster: Cluster, options: AnalysisOptions) -> bool:
+    if peer.ip_block is not None:
+        return ep.kind is EndpointKind.EXTERNAL and ep.ip is not None and peer.ip_block.contains(ep.ip)
+    if ep.kind is EndpointKind.EXTERNAL:
+        return False
+    if peer.pod is not None and (ep.kind is not EndpointKind.POD or f"{ep.namespace}/{ep.name}" != peer.pod):
+        return False
+    if peer.namespace is not None and ep.namespace != peer.namespace:
+        return False
+    if peer.namespace_selector is not None and not peer.namespace_selector.matches(ep.namespace_labels):
+        return False
+    return peer.pod_selector is None or peer.pod_selector.matches(ep.labels)
+
+
+def in_scope(prop: Property, flow: Flow, cluster: Cluster, options: AnalysisOptions) -> bool:
+    if prop.sources is not None and not any(in_peer(p, flow.source, cluster, options) for p in prop.sources):
+        return False
+    if prop.destinations is not None and not any(
+        in_peer(p, flow.destination, cluster, options) for p in prop.destinations
+    ):
+        return False
+    if prop.ports is None:
+        return True
+    for pp in prop.ports:
+        if pp.protocol != flow.protocol:
+            continue
+        if isinstance(pp.port, str):
+            if flow.destination.kind is not EndpointKind.EXTERNAL and any(
+                cp.name == pp.port and cp.protocol == pp.protocol and cp.port == flow.port
+                for cp in flow.destination.ports
+            ):
+                return True
+        else:
+            lo, hi = pp.numeric_range() or (1, 65535)
+            if lo <= flow.port <= hi:
+                return True
+    return False
+
+
+def _pod_endpoints(cluster: Cluster, pod: Pod, keys: list[int], pod_space: IntervalSet) -> Iterator[Endpoint]:
+    ips = list(pod.ips) or [key_to_ip(k) for k in keys if k in pod_space]
+    for ip in ips:
+        yield Endpoint(
+            kind=EndpointKind.POD,
+            ip=ip,
+            namespace=pod.namespace,
+            name=pod.name,
+            labels=dict(pod.labels),
+            namespace_labels=cluster.namespace_labels(pod.namespace),
+            ports=pod.ports,
+        )
+
+
+def _hypothetical(
+    cluster: Cluster, props: list[Property], keys: list[int], pod_space: IntervalSet
+) -> Iterator[Endpoint]:
+    pod_sels, ns_sels = _selectors(cluster, props)
+    namespaces: list[tuple[str, dict[str, str], bool]] = [
+        (n.name, n.labels, False) for n in cluster.namespaces.values()
+    ]
+    mentioned_names = set()
+    for sel in ns_sels:
+        for req in sel.requirements():
+            if req.key == NAMESPACE_NAME_LABEL:
+                mentioned_names.update(req.values)
+    for prop in props:
+        for peer in (prop.sources or ()) + (prop.destinations or ()):
+            if peer.namespace is not None:
+                mentioned_names.add(peer.namespace)
+    new_names = [*sorted(mentioned_names - set(cluster.namespaces)), "zz-new-ns"]
+    other_ns_sels = [s for s in ns_sels]
+    for name in new_names:
+        for labels in _label_space(other_ns_sels):
+            labels = {k: v for k, v in labels.items() if k != NAMESPACE_NAME_LABEL}
+            labels[NAMESPACE_NAME_LABEL] = name
+            namespaces.append((name, labels, True))
+    seen = set()
+    ips = [key_to_ip(k) for k in keys if k in pod_space]
+    for (ns, ns_labels, new), labels in itertools.product(namespaces, _label_space(pod_sels)):
+        marker = (ns, tuple(sorted(ns_labels.items())), tuple(sorted(labels.items())))
+        if marker in seen:
+            continue
+        seen.add(marker)
+        for ip in ips:
+            yield Endpoint(
+                kind=EndpointKind.NEW_POD,
+                ip=ip,
+                namespace=ns,
+                labels=labels,
+                namespace_labels=ns_labels,
+                new_namespace=new,
+            )
+
+
+def _with_named_ports(ep: Endpoint, names: list[tuple[str, Protocol]], port: int) -> Endpoint:
+    return ep.model_copy(
+        update={"ports": tuple(ContainerPort(name=n, protocol=p, port=port) for n, p in names)}
+    )
+
+
+def brute_force_verdict(
+    cluster: Cluster, prop: Property, universe: Universe, options: AnalysisOptions
+) -> tuple[bool, Flow | None]:
+    """(holds, a flow that decides it) by exhaustive enumeration; see the module docstring."""
+    props = [prop]
+    keys = _candidate_keys(_ip_sets(cluster, props, options))
+    pod_space = options.pod_ip_space()
+    pod_ips = {ip_key(ip) for pod in cluster.pods for ip in pod.ips}
+    externals = [
+        Endpoint(kind=EndpointKind.EXTERNAL, ip=key_to_ip(k))
+        for k in keys
+        if k not in pod_ips and (not options.pod_cidrs or k not in pod_space)
+    ]
+    if universe is Universe.INVENTORY:
+        pods = [ep for pod in cluster.pods for ep in _pod_endpoints(cluster, pod, keys, pod_space)]
+    else:
+        pods = list(_hypothetical(cluster, props, keys, pod_space))
+        singled = {peer.pod for peer in (prop.sources or ()) + (prop.destinations or ()) if peer.pod}
+        pods += [
+            ep
+            for pod in cluster.pods
+            if pod.key in singled
+            for ep in _pod_endpoints(cluster, pod, keys, pod_space)
+        ]
+    endpoints = pods + externals
+    names = _named(cluster, props)
+    want_allowed = prop.expect is not Expect.ALLOW
+    sources = [
+        e
+        for e in endpoints
+        if prop.sources is None or any(in_peer(p, e, cluster, options) for p in prop.sources)
+    ]
+    dests = [
+        e
+        for e in endpoints
+        if prop.destinations is None or any(in_peer(p, e, cluster, options) for p in prop.destinations)
+    ]
+    for src, dst in itertools.product(sources, dests):
+        if src.ip is None or dst.ip is None:
+            continue
+        if (ip_key(src.ip) < V6_OFFSET) != (ip_key(dst.ip) < V6_OFFSET):
+            continue
+        if (
+            src.kind is EndpointKind.POD
+            and dst.kind is EndpointKind.POD
+            and (src.namespace, src.name) == (dst.namespace, dst.name)
+        ):
+            continue
+        for port in _candidate_ports(cluster, props):
+            target = dst
+            if dst.kind is EndpointKind.NEW_POD and want_allowed:
+                target = _with_named_ports(dst, names, port)
+            for proto in Protocol:
+                flow = Flow(source=src, destination=target, port=port, protocol=proto)
+                if not in_scope(prop, flow, cluster, options):
+                    continue
+                allowed = decide(cluster, flow, ipblock_pods=options.ipblock_pods).allowed
+                if allowed == want_allowed:
+                    # deny/allow: a counterexample; reachable: a witness.
+                    return (prop.expect is Expect.REACHABLE), flow
+    return (prop.expect is not Expect.REACHABLE), None
+
+
+__all__ = ["brute_force_verdict", "in_scope", "ipaddress"]

@@ -1,0 +1,446 @@
+"""The loader on bad input: every problem reported, each one line with file, object, field, value."""
+
+from __future__ import annotations
+
+import io
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from verifier.errors import InputError
+from verifier.load import load_cluster
+
+
+def problems(tmp_path: Path, text: str, name: str = "bad.yaml") -> list[str]:
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(text))
+    with pytest.raises(InputError) as caught:
+        load_cluster([str(path)])
+    lines = [str(p) for p in caught.value.problems]
+    assert str(caught.value) == "\n".join(lines)
+    for line in lines:
+        assert "\n" not in line and line.startswith(str(path)), line
+    return lines
+
+
+def policy(spec: str) -> str:
+    body = textwrap.indent(textwrap.dedent(spec), "  ")
+    head = "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: np, namespace: ns}\n"
+    return f"{head}spec:\n{body}"
+
+
+OBJ = "NetworkPolicy ns/np: "
+
+# (spec body, expected field path, expected fragments of the message incl. the offending value)
+POLICY_CASES = [
+    (
+        "podSelector: {}\ningress: [{from: [{ipBlock: {cidr: 10.0.0.0/33}}]}]",
+        "spec.ingress[0].from[0].ipBlock.cidr",
+        ['invalid CIDR "10.0.0.0/33"'],
+    ),
+    (
+        "podSelector: {}\ningress: [{from: [{ipBlock: {cidr: banana/8}}]}]",
+        "spec.ingress[0].from[0].ipBlock.cidr",
+        ['invalid CIDR "banana/8"'],
+    ),
+    (
+        "podSelector: {}\ningress: [{from: [{ipBlock: {cidr: 10.0.0.1}}]}]",
+        "spec.ingress[0].from[0].ipBlock.cidr",
+        ['"10.0.0.1"', "prefix length"],
+    ),
+    (
+        "podSelector: {}\negress: [{to: [{ipBlock: {cidr: 10.0.0.0/16, except: [10.1.0.0/24]}}]}]",
+        "spec.egress[0].to[0].ipBlock.except[0]",
+        ['"10.1.0.0/24"', "strictly inside", "10.0.0.0/16"],
+    ),
+    (
+        "podSelector: {}\negress: [{to: [{ipBlock: {cidr: 10.0.0.0/16, except: [10.0.0.0/16]}}]}]",
+        "spec.egress[0].to[0].ipBlock.except[0]",
+        ['"10.0.0.0/16"', "strictly inside"],
+    ),
+    (
+        "podSelector: {}\negress: [{to: [{ipBlock: {cidr: 10.0.0.0/16, except: ['fd00::/64']}}]}]",
+        "spec.egress[0].to[0].ipBlock.except[0]",
+        ['"fd00::/64"', "family"],
+    ),
+    (
+        "podSelector: {}\ningress: [{from: [{ipBlock: {cidr: 10.0.0.0/8}, podSelector: {}}]}]",
+        "spec.ingress[0].from[0]",
+        ["ipBlock cannot be combined with podSelector"],
+    ),
+    ("podSelector: {}\ningress: [{from: [{}]}]", "spec.ingress[0].from[0]", ["empty peer {}"]),
+    (
+        "podSelector: {}\ningress: [{ports: [{port: 0}]}]",
+        "spec.ingress[0].ports[0].port",
+        ["port 0 out of range"],
+    ),
+    (
+        "podSelector: {}\ningress: [{ports: [{port: 65536}]}]",
+        "spec.ingress[0].ports[0].port",
+        ["port 65536 out of range"],
+    ),
+    (
+        "podSelector: {}\ningress: [{ports: [{port: Http}]}]",
+        "spec.ingress[0].ports[0].port",
+        ['invalid named port "Http"', "lowercase"],
+    ),
+    (
+        "podSelector: {}\ningress: [{ports: [{port: a-very-long-port-name}]}]",
+        "spec.ingress[0].ports[0].port",
+        ['"a-very-long-port-name"', "15 characters"],
+    ),
+    (
+        "podSelector: {}\ningress: [{ports: [{port: '8080'}]}]",
+        "spec.ingress[0].ports[0].port",
+        ['"8080"', "at least one letter"],
+    ),
+    (
+        "podSelector: {}\ningress: [{ports: [{port: my--port}]}]",
+        "spec.ingress[0].ports[0].port",
+        ['"my--port"'],
+    ),
+    ("podSelector: {}\ningress: [{ports: [{port: -http}]}]", "spec.ingress[0].ports[0].port", ['"-http"']),
+    (
+        "podSelector: {}\ningress: [{ports: [{endPort: 90}]}]",
+        "spec.ingress[0].ports[0].endPort",
+        ["endPort 90 requires a numeric port"],
+    ),
+    (
+        "podSelector: {}\ningress: [{ports: [{port: http, endPort: 90}]}]",
+        "spec.ingress[0].ports[0].endPort",
+        ['named port "http"'],
+    ),
+    (
+        "podSelector: {}\ningress: [{ports: [{port: 90, endPort: 80}]}]",
+        "spec.ingress[0].ports[0].endPort",
+        ["endPort 80 must be >= port 90"],
+    ),
+    (
+        "podSelector: {}\ningress: [{ports: [{port: 90, endPort: 70000}]}]",
+        "spec.ingress[0].ports[0].endPort",
+        ["endPort 70000 out of range"],
+    ),
+    (
+        "podSelector: {}\ningress: [{ports: [{port: 53, protocol: ICMP}]}]",
+        "spec.ingress[0].ports[0].protocol",
+        ['unsupported protocol "ICMP"'],
+    ),
+    (
+        "podSelector: {}\ningress: [{ports: [{port: 53, protocol: tcp}]}]",
+        "spec.ingress[0].ports[0].protocol",
+        ['unsupported protocol "tcp"'],
+    ),
+    (
+        "podSelector: {}\npolicyTypes: [Ingress, Egres]",
+        "spec.policyTypes[1]",
+        ['unsupported policy type "Egres"'],
+    ),
+    (
+        "podSelector: {matchExpressions: [{key: a, operator: Equals, values: [x]}]}",
+        "spec.podSelector.matchExpressions[0].operator",
+        ['unknown operator "Equals"'],
+    ),
+    (
+        "podSelector: {matchExpressions: [{key: a, operator: Exists, values: [x]}]}",
+        "spec.podSelector.matchExpressions[0].values",
+        ["must be empty when operator is Exists", '["x"]'],
+    ),
+    (
+        "podSelector: {matchExpressions: [{key: a, operator: DoesNotExist, values: [x]}]}",
+        "spec.podSelector.matchExpressions[0].values",
+        ["must be empty when operator is DoesNotExist"],
+    ),
+    (
+        "podSelector: {matchExpressions: [{key: a, operator: In}]}",
+        "spec.podSelector.matchExpressions[0].values",
+        ["must be non-empty when operator is In"],
+    ),
+    (
+        "podSelector: {matchExpressions: [{key: a, operator: NotIn, values: []}]}",
+        "spec.podSelector.matchExpressions[0].values",
+        ["must be non-empty when operator is NotIn"],
+    ),
+    (
+        "podSelector: {matchLabels: {'bad key!': x}}",
+        "spec.podSelector.matchLabels",
+        ['invalid label key "bad key!"'],
+    ),
+    (
+        "podSelector: {matchLabels: {'UPPER.com/x': y}}",
+        "spec.podSelector.matchLabels",
+        ['invalid label key "UPPER.com/x"', "prefix"],
+    ),
+    (
+        "podSelector: {matchLabels: {app: 'bad value'}}",
+        "spec.podSelector.matchLabels.app",
+        ['invalid label value "bad value"'],
+    ),
+    (
+        "podSelector: {matchLabels: {app: " + "x" * 64 + "}}",
+        "spec.podSelector.matchLabels.app",
+        ["63 characters"],
+    ),
+    (
+        "podSelector: {matchLabels: {enabled: true}}",
+        "spec.podSelector.matchLabels.enabled",
+        ["must be a string (quote it), got true"],
+    ),
+    (
+        "podSelector: {matchExpressions: [{key: -a, operator: Exists}]}",
+        "spec.podSelector.matchExpressions[0].key",
+        ['invalid label key "-a"'],
+    ),
+    (
+        "podSelector: {matchExpressions: [{key: a, operator: In, values: ['x y']}]}",
+        "spec.podSelector.matchExpressions[0].values[0]",
+        ['invalid label value "x y"'],
+    ),
+    ("podselector: {}", "spec.podselector", ['unknown field "podselector"', "did you mean 'podSelector'"]),
+    ("podSelector: {}\ningress: [{form: []}]", "spec.ingress[0].form", ['unknown field "form"', "'from'"]),
+    (
+        "podSelector: {}\ningress: [{from: [{podSelector: {matchLabel: {a: b}}}]}]",
+        "spec.ingress[0].from[0].podSelector.matchLabel",
+        ['unknown field "matchLabel"', "'matchLabels'"],
+    ),
+    (
+        "podSelector: {}\ningress: [{from: [{ipBlock: {cidr: 10.0.0.0/8, exception: []}}]}]",
+        "spec.ingress[0].from[0].ipBlock.exception",
+        ['unknown field "exception"'],
+    ),
+    (
+        "podSelector: {}\ningress: [{ports: [{port: 80, portEnd: 90}]}]",
+        "spec.ingress[0].ports[0].portEnd",
+        ['unknown field "portEnd"'],
+    ),
+    (
+        "podSelector: {}\negress: [{from: []}]",
+        "spec.egress[0].from",
+        ['unknown field "from"', "expected one of: to, ports"],
+    ),
+    ("podSelector: {}\ningress: {from: []}", "spec.ingress", ["must be a list", "a mapping"]),
+]
+
+
+@pytest.mark.parametrize(("spec", "path", "fragments"), POLICY_CASES)
+def test_invalid_policy_field(tmp_path: Path, spec: str, path: str, fragments: list[str]) -> None:
+    (line,) = problems(tmp_path, policy(spec))
+    assert f": {OBJ}{path}: " in line, line
+    for fragment in fragments:
+        assert fragment in line, (fragment, line)
+
+
+def test_every_problem_of_every_file_is_reported(tmp_path: Path) -> None:
+    first = tmp_path / "a.yaml"
+    first.write_text(
+        policy(
+            """\
+            podSelector: {}
+            ingress:
+            - from: [{ipBlock: {cidr: 300.0.0.0/8}}]
+              ports: [{port: 0}, {port: 80, protocol: ICMP}]
+            - from: [{}]
+            """
+        )
+        + "\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: p, labels: {a: 'b c'}}\n"
+        + "status: {podIP: 10.0.0.999}\n"
+    )
+    second = tmp_path / "b.yaml"
+    second.write_text("a: [unclosed\n")
+    with pytest.raises(InputError) as caught:
+        load_cluster([str(first), str(second), str(tmp_path / "missing.yaml")])
+    lines = [str(p) for p in caught.value.problems]
+    expected = [
+        (str(tmp_path / "missing.yaml"), "", "no such file"),  # paths are checked before reading
+        (str(first), "spec.ingress[0].from[0].ipBlock.cidr", '"300.0.0.0/8"'),
+        (str(first), "spec.ingress[0].ports[0].port", "port 0"),
+        (str(first), "spec.ingress[0].ports[1].protocol", '"ICMP"'),
+        (str(first), "spec.ingress[1].from[0]", "empty peer"),
+        (str(first), "metadata.labels.a", '"b c"'),
+        (str(first), "status.podIP", '"10.0.0.999"'),
+        (str(second), "", "invalid YAML"),
+    ]
+    assert len(lines) == len(expected), lines
+    for (file, path, fragment), line in zip(expected, lines, strict=True):
+        assert line.startswith(file) and path in line and fragment in line, (line, path, fragment)
+    assert "NetworkPolicy ns/np" in lines[1] and "Pod default/p" in lines[5]
+
+
+def test_problems_point_at_the_innermost_mapping(tmp_path: Path) -> None:
+    text = policy(
+        """\
+        podSelector: {}
+        ingress:
+        - from:
+          - podSelector: {}
+        - ports:
+          - port: 0
+        """
+    )
+    (line,) = problems(tmp_path, text)
+    assert line.startswith(
+        f"{tmp_path / 'bad.yaml'}:10:7: NetworkPolicy ns/np: spec.ingress[1].ports[0].port: "
+    )
+
+
+def test_malformed_yaml_reports_the_parser_mark(tmp_path: Path) -> None:
+    (line,) = problems(tmp_path, "apiVersion: v1\nkind: Pod\nmetadata:\n  name: [a, b\n")
+    assert line.startswith(f"{tmp_path / 'bad.yaml'}:5:1: invalid YAML")
+
+
+def test_malformed_json_reports_line_and_column(tmp_path: Path) -> None:
+    (line,) = problems(tmp_path, '{"apiVersion": "v1",\n "kind": "Pod",,\n}', name="bad.json")
+    assert line.startswith(f"{tmp_path / 'bad.json'}:2:16: invalid JSON")
+
+
+def test_documents_before_a_syntax_error_are_still_checked(tmp_path: Path) -> None:
+    text = "apiVersion: v1\nkind: Pod\nmetadata: {name: p, labels: {a: 'x y'}}\n---\n: : :\n  - [\n"
+    lines = problems(tmp_path, text)
+    assert len(lines) == 2 and "metadata.labels.a" in lines[0] and "invalid YAML" in lines[1]
+
+
+@pytest.mark.parametrize(
+    ("doc", "fragments"),
+    [
+        (
+            "apiVersion: policy.networking.k8s.io/v1alpha1\nkind: AdminNetworkPolicy\nmetadata: {name: a}",
+            ["AdminNetworkPolicy a", "not supported: results would be wrong"],
+        ),
+        (
+            "apiVersion: policy.networking.k8s.io/v1alpha1\nkind: BaselineAdminNetworkPolicy\n"
+            "metadata: {name: default}",
+            ["BaselineAdminNetworkPolicy", "not supported: results would be wrong"],
+        ),
+        (
+            "apiVersion: policy.networking.k8s.io/v1alpha2\nkind: ClusterNetworkPolicy\nmetadata: {name: c}",
+            ["ClusterNetworkPolicy", "not supported"],
+        ),
+        (
+            "apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\nmetadata: {name: c, namespace: n}",
+            ["CiliumNetworkPolicy n/c", "not supported"],
+        ),
+        (
+            "apiVersion: projectcalico.org/v3\nkind: NetworkPolicy\nmetadata: {name: c, namespace: n}",
+            ["NetworkPolicy n/c", "projectcalico.org/v3", "not supported"],
+        ),
+        (
+            "apiVersion: crd.projectcalico.org/v1\nkind: GlobalNetworkPolicy\nmetadata: {name: g}",
+            ["GlobalNetworkPolicy", "not supported"],
+        ),
+        (
+            "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w, namespace: n}",
+            ["Widget n/w", 'unknown kind "Widget"', "example.com/v1"],
+        ),
+        ("kind: Pod\nmetadata: {name: p}", ["apiVersion", "missing"]),
+        ("apiVersion: v1\nmetadata: {name: p}", ["kind", "missing"]),
+        ("just a string", ["expected a Kubernetes object", '"just a string"']),
+        ("apiVersion: v1\nkind: Pod\nmetadata: {namespace: n}", ["Pod n/<unnamed>: metadata.name: required"]),
+        (
+            "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {namespace: n}\n"
+            "spec: {podSelector: {}}",
+            ["NetworkPolicy n/<unnamed>: metadata.name: required"],
+        ),
+        (
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: Bad_NS}",
+            ['invalid namespace name "Bad_NS"'],
+        ),
+        ("apiVersion: v1\nkind: Namespace\nmetadata: {name: UPPER}", ['invalid namespace name "UPPER"']),
+        (
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec: {replicas: 1}",
+            ["Deployment default/d: spec.template: required field is missing"],
+        ),
+        (
+            "apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: c}\nspec: {jobTemplate: {spec: {}}}",
+            ["CronJob default/c: spec.jobTemplate.spec.template: required"],
+        ),
+        (
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nstatus: {podIP: 10.0.0.256}",
+            ['Pod default/p: status.podIP: invalid IP address "10.0.0.256"'],
+        ),
+        (
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nstatus: {podIPs: [{ip: nonsense}]}",
+            ["status.podIPs[0].ip", '"nonsense"'],
+        ),
+        (
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n"
+            "  - {name: a, ports: [{containerPort: 80, name: http}]}\n"
+            "  - {name: b, ports: [{containerPort: 8080, name: http}]}",
+            ["spec.containers[1].ports[0].name", 'duplicate port name "http"', "8080/TCP", "80/TCP"],
+        ),
+        (
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n"
+            "  containers: [{name: a, ports: [{containerPort: 0}]}]",
+            ["spec.containers[0].ports[0].containerPort", "invalid container port 0"],
+        ),
+        (
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n"
+            "  containers: [{name: a, ports: [{containerPort: 80, name: HTTP_PORT}]}]",
+            ["spec.containers[0].ports[0].name", '"HTTP_PORT"'],
+        ),
+        (
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: p, labels: {app: [web]}}",
+            ["metadata.labels.app", "label value must be a string", '["web"]'],
+        ),
+        (
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: p, labels: {7: seven}}",
+            ["metadata.labels", "invalid label key 7: must be a string"],
+        ),
+        (
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: p, labels: {version: 1.0}}",
+            ["metadata.labels.version", "quote it", "1.0"],
+        ),
+        (
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: n}\nspec: {a: 1, a: 2}",
+            ["duplicate key 'a'"],
+        ),
+    ],
+)
+def test_invalid_documents(tmp_path: Path, doc: str, fragments: list[str]) -> None:
+    lines = problems(tmp_path, doc)
+    assert len(lines) == 1, lines
+    for fragment in fragments:
+        assert fragment in lines[0], (fragment, lines[0])
+
+
+def test_duplicate_names_name_both_locations(tmp_path: Path) -> None:
+    text = """\
+    apiVersion: v1
+    kind: Pod
+    metadata: {name: p, namespace: n}
+    ---
+    apiVersion: v1
+    kind: Pod
+    metadata: {name: other, namespace: n}
+    ---
+    apiVersion: v1
+    kind: Pod
+    metadata: {name: p, namespace: n}
+    ---
+    apiVersion: networking.k8s.io/v1
+    kind: NetworkPolicy
+    metadata: {name: p, namespace: n}
+    spec: {podSelector: {}}
+    """
+    (line,) = problems(tmp_path, text)
+    file = tmp_path / "bad.yaml"
+    assert line.startswith(f"{file}:11:11: Pod n/p: metadata.name: duplicate Pod")
+    assert line.endswith(f"also defined at {file}:3:11")
+
+
+def test_duplicates_across_files(tmp_path: Path) -> None:
+    doc = "apiVersion: v1\nkind: Namespace\nmetadata: {name: n}\n"
+    (tmp_path / "a.yaml").write_text(doc)
+    (tmp_path / "b.yaml").write_text(doc)
+    with pytest.raises(InputError) as caught:
+        load_cluster([str(tmp_path)])
+    (problem,) = caught.value.problems
+    assert str(problem).startswith(f"{tmp_path / 'b.yaml'}:3:11: Namespace n: ")
+    assert f"also defined at {tmp_path / 'a.yaml'}:3:11" in str(problem)
+
+
+def test_stdin_problems_are_located_in_stdin() -> None:
+    with pytest.raises(InputError) as caught:
+        load_cluster(
+            ["-"], stdin=io.StringIO("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nstatus: {podIP: x}\n")
+        )
+    assert str(caught.value).startswith("<stdin>:4:9: Pod default/p: status.podIP:")

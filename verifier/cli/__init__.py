@@ -1,0 +1,22 @@
+"""The ``netverify`` command line: parse options, call the library, render, return an exit code.
+
+Exit codes (design.md §5): 0 every property holds / the command succeeded; 1 a property is
+violated; 2 usage or input error (and properties that could not be evaluated); 3 a property
+is inconclusive, only with ``--strict``.
+
+Each command lives in its own module and registers itself on the shared `app` when imported.
+Everything that pulls in pydantic, rich or z3 is imported inside the command functions, so
+that ``netverify --help`` starts in a fraction of a second.
+"""
+
+from __future__ import annotations
+
+from verifier.cli import check, matrix
+from verifier.cli.common import app, exit_code
+
+__all__ = ["app", "check", "exit_code", "main", "matrix"]
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app(prog_name="netverify")

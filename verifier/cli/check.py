@@ -1,0 +1,248 @@
+"""``netverify check`` and ``netverify assert``: decide properties, report verdicts."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Annotated, TextIO
+
+import typer
+
+from verifier.cli.common import (
+    CheckFormat,
+    CheckFormatOpt,
+    IpblockPodsOpt,
+    NoColorOpt,
+    OutputOpt,
+    Paths,
+    PodCidrOpt,
+    QuietOpt,
+    ReportOpt,
+    RlimitOpt,
+    StrictOpt,
+    TimeoutOpt,
+    UniverseOpt,
+    analysis_options,
+    app,
+    console_for,
+    exit_code,
+    guarded,
+    load_input,
+    open_output,
+    parse_reports,
+    progress_bar,
+    stderr_console,
+)
+from verifier.errors import InputError, UsageError
+
+if TYPE_CHECKING:
+    from verifier.load import LoadResult
+    from verifier.model import AnalysisOptions
+    from verifier.results import CheckReport
+    from verifier.spec import Property
+
+
+def write_report(
+    report: CheckReport,
+    fmt: CheckFormat,
+    out: TextIO,
+    *,
+    strict: bool,
+    quiet: bool,
+    no_color: bool,
+    command: str,
+) -> None:
+    """Render ``report`` in ``fmt`` to ``out``; ``quiet`` shrinks the text format to its summary line."""
+    from verifier.report import render_check, summary_line, write_check_json
+    from verifier.report.junit import write_check_junit
+    from verifier.report.markdown import write_check_markdown
+    from verifier.report.sarif import write_check_sarif
+
+    if fmt is CheckFormat.JSON:
+        write_check_json(report, out)
+    elif fmt is CheckFormat.JUNIT:
+        write_check_junit(report, out, strict=strict)
+    elif fmt is CheckFormat.SARIF:
+        write_check_sarif(report, out)
+    elif fmt is CheckFormat.MARKDOWN:
+        write_check_markdown(report, out, command=command)
+    elif quiet:
+        out.write(summary_line(report) + "\n")
+    else:
+        render_check(
+            report, console_for(out, no_color=no_color), warnings_console=stderr_console(no_color=no_color)
+        )
+
+
+def emit_check(
+    report: CheckReport,
+    fmt: CheckFormat,
+    output: str | None,
+    *,
+    reports: Sequence[tuple[CheckFormat, str]] = (),
+    strict: bool = False,
+    quiet: bool = False,
+    no_color: bool = False,
+    command: str = "check",
+) -> None:
+    """The main report (stdout or ``--output``), every ``--report`` file, and — for a
+    machine-readable main format — the summary line on stderr (not with ``--quiet``)."""
+    from rich.text import Text
+
+    from verifier.report import summary_line
+
+    with open_output(output) as out:
+        write_report(report, fmt, out, strict=strict, quiet=quiet, no_color=no_color, command=command)
+    for extra_fmt, path in reports:
+        with open_output(path) as out:
+            write_report(
+                report, extra_fmt, out, strict=strict, quiet=False, no_color=no_color, command=command
+            )
+    if fmt is not CheckFormat.TEXT and not quiet:
+        stderr_console(no_color=no_color).print(Text(summary_line(report)), soft_wrap=True)
+
+
+def run_check(
+    loaded: LoadResult,
+    properties: Sequence[Property],
+    options: AnalysisOptions,
+    *,
+    quiet: bool,
+    no_color: bool,
+) -> CheckReport:
+    """``query.check`` with a progress bar for large runs (terminal only, not with ``--quiet``)."""
+    from verifier import query
+
+    warnings = [str(n) for n in loaded.notices]
+    pods = len(loaded.cluster.pods)
+    with progress_bar(len(properties), pods=pods, enabled=not quiet, no_color=no_color) as advance:
+        report = query.check(loaded.cluster, properties, options, warnings=warnings, progress=advance)
+    return report
+
+
+@app.command()
+@guarded
+def check(
+    paths: Paths,
+    spec: Annotated[
+        list[str],
+        typer.Option("--spec", "-s", metavar="FILE", help="Spec file(s) of properties. Repeatable."),
+    ],
+    universe: UniverseOpt = None,
+    pod_cidr: PodCidrOpt = None,
+    ipblock_pods: IpblockPodsOpt = True,
+    timeout: TimeoutOpt = 60.0,
+    rlimit: RlimitOpt = 0,
+    strict: StrictOpt = False,
+    fmt: CheckFormatOpt = CheckFormat.TEXT,
+    output: OutputOpt = None,
+    report_files: ReportOpt = None,
+    quiet: QuietOpt = False,
+    no_color: NoColorOpt = False,
+) -> int:
+    """Check the properties of spec files against the policies in PATH."""
+    from verifier.spec import load_specs
+
+    options = analysis_options(universe, pod_cidr, ipblock_pods, timeout, rlimit)
+    reports = parse_reports(report_files)
+    problems = []
+    try:
+        loaded = load_input(paths)
+    except InputError as exc:
+        problems.extend(exc.problems)
+    try:
+        properties = load_specs(list(spec))
+    except InputError as exc:
+        problems.extend(exc.problems)
+    if problems:
+        raise InputError(problems)
+    report = run_check(loaded, properties, options, quiet=quiet, no_color=no_color)
+    emit_check(report, fmt, output, reports=reports, strict=strict, quiet=quiet, no_color=no_color)
+    return exit_code(report, strict=strict)
+
+
+@app.command("assert")
+@guarded
+def assert_(
+    paths: Paths,
+    deny: Annotated[bool, typer.Option("--deny", help="No flow in scope is allowed.")] = False,
+    allow: Annotated[bool, typer.Option("--allow", help="Every flow in scope is allowed.")] = False,
+    reachable: Annotated[bool, typer.Option("--reachable", help="Some flow in scope is allowed.")] = False,
+    from_ns: Annotated[
+        str | None, typer.Option("--from-ns", metavar="SEL", help="Source namespace label selector.")
+    ] = None,
+    from_pod: Annotated[
+        str | None, typer.Option("--from-pod", metavar="SEL", help="Source pod label selector.")
+    ] = None,
+    from_cidr: Annotated[
+        list[str] | None,
+        typer.Option("--from-cidr", metavar="CIDR", help="Source external addresses. Repeatable."),
+    ] = None,
+    to_ns: Annotated[
+        str | None, typer.Option("--to-ns", metavar="SEL", help="Destination namespace label selector.")
+    ] = None,
+    to_pod: Annotated[
+        str | None, typer.Option("--to-pod", metavar="SEL", help="Destination pod label selector.")
+    ] = None,
+    to_cidr: Annotated[
+        list[str] | None,
+        typer.Option("--to-cidr", metavar="CIDR", help="Destination external addresses. Repeatable."),
+    ] = None,
+    port: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--port",
+            "-p",
+            metavar="PORT[/PROTO]",
+            help="e.g. 6379/TCP, 8000-8080, 53/UDP, http, any/UDP. Repeatable.",
+        ),
+    ] = None,
+    name: Annotated[
+        str | None, typer.Option("--name", metavar="NAME", help="Name of the property in reports.")
+    ] = None,
+    universe: UniverseOpt = None,
+    pod_cidr: PodCidrOpt = None,
+    ipblock_pods: IpblockPodsOpt = True,
+    timeout: TimeoutOpt = 60.0,
+    rlimit: RlimitOpt = 0,
+    strict: StrictOpt = False,
+    fmt: CheckFormatOpt = CheckFormat.TEXT,
+    output: OutputOpt = None,
+    report_files: ReportOpt = None,
+    quiet: QuietOpt = False,
+    no_color: NoColorOpt = False,
+) -> int:
+    """Check one property given on the command line (SEL: kubectl syntax, a=b,c!=d,e in (x,y),!f)."""
+    from verifier.spec import Expect, property_from_cli
+
+    chosen = [
+        e for e, flag in ((Expect.DENY, deny), (Expect.ALLOW, allow), (Expect.REACHABLE, reachable)) if flag
+    ]
+    if len(chosen) != 1:
+        raise UsageError("give exactly one of --deny, --allow, --reachable")
+    options = analysis_options(universe, pod_cidr, ipblock_pods, timeout, rlimit)
+    reports = parse_reports(report_files)
+    prop = property_from_cli(
+        chosen[0],
+        from_ns=from_ns,
+        from_pod=from_pod,
+        from_cidr=tuple(from_cidr or ()),
+        to_ns=to_ns,
+        to_pod=to_pod,
+        to_cidr=tuple(to_cidr or ()),
+        ports=tuple(port or ()),
+        universe=options.universe,
+        name=name,
+    )
+    loaded = load_input(paths)
+    report = run_check(loaded, [prop], options, quiet=quiet, no_color=no_color)
+    emit_check(
+        report,
+        fmt,
+        output,
+        reports=reports,
+        strict=strict,
+        quiet=quiet,
+        no_color=no_color,
+        command="assert",
+    )
+    return exit_code(report, strict=strict)

@@ -1,0 +1,328 @@
+"""What every ``netverify`` command shares: the app, options, loading, output and exit codes.
+
+Exit codes (design.md §5): 0 every property holds / the command succeeded; 1 a property is
+violated; 2 usage or input error (and properties that could not be evaluated); 3 a property
+is inconclusive, only with ``--strict``.
+
+Everything that pulls in pydantic, rich or z3 is imported inside the command functions, so
+that ``netverify --help`` starts in a fraction of a second.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from enum import StrEnum
+from functools import wraps
+from typing import TYPE_CHECKING, Annotated, ParamSpec, TextIO
+
+import typer
+
+from verifier import __version__
+from verifier.errors import InputError, UsageError
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from verifier.load import LoadResult
+    from verifier.model import AnalysisOptions
+    from verifier.results import CheckReport
+
+P = ParamSpec("P")
+
+EXIT_OK = 0
+EXIT_VIOLATED = 1
+EXIT_USAGE = 2
+EXIT_UNKNOWN = 3
+
+
+class OutputFormat(StrEnum):
+    TEXT = "text"
+    JSON = "json"
+
+
+class CheckFormat(StrEnum):
+    """Report formats of ``check`` and ``assert`` (docs/formats.md)."""
+
+    TEXT = "text"
+    JSON = "json"
+    JUNIT = "junit"
+    SARIF = "sarif"
+    MARKDOWN = "markdown"
+
+
+class UniverseChoice(StrEnum):
+    """Mirrors `verifier.model.Universe` without importing pydantic at start-up."""
+
+    INVENTORY = "inventory"
+    ANY = "any"
+
+
+class ProtocolChoice(StrEnum):
+    TCP = "TCP"
+    UDP = "UDP"
+    SCTP = "SCTP"
+
+
+app = typer.Typer(
+    name="netverify",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+# --- options shared by the commands that evaluate policies -----------------------------------
+Paths = Annotated[
+    list[str],
+    typer.Argument(
+        metavar="PATH",
+        help="Manifest files or directories (recursive: *.yaml, *.yml, *.json); - reads stdin.",
+        show_default=False,
+    ),
+]
+UniverseOpt = Annotated[
+    UniverseChoice | None,
+    typer.Option(
+        "--universe",
+        help="inventory: the pods of the input; any: every pod that could exist. "
+        "Default: inventory if the input has pods or workloads, else any. "
+        "A property's own universe field wins.",
+        show_default=False,
+    ),
+]
+PodCidrOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--pod-cidr",
+        metavar="CIDR",
+        help="Where pods without a known IP (workloads, hypothetical pods) get addresses. Repeatable.",
+        show_default=False,
+    ),
+]
+IpblockPodsOpt = Annotated[
+    bool,
+    typer.Option(
+        "--ipblock-pods/--no-ipblock-pods",
+        help="Whether policy ipBlocks also match pod IPs (upstream e2e: yes; Cilium-like CNIs: no).",
+    ),
+]
+TimeoutOpt = Annotated[
+    float,
+    typer.Option("--timeout", metavar="SECONDS", min=0.001, help="Solver time limit per property."),
+]
+RlimitOpt = Annotated[
+    int,
+    typer.Option(
+        "--rlimit",
+        metavar="N",
+        min=0,
+        help="Deterministic solver work limit per property (0 = none); unlike --timeout it "
+        "gives the same result on every machine.",
+    ),
+]
+StrictOpt = Annotated[bool, typer.Option("--strict", help="Exit 3 when a property is inconclusive.")]
+FormatOpt = Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")]
+CheckFormatOpt = Annotated[
+    CheckFormat, typer.Option("--format", "-f", help="Report format (docs/formats.md).")
+]
+ReportOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--report",
+        metavar="FORMAT=FILE",
+        help="Also write the report in FORMAT to FILE, from the same run (e.g. sarif=out.sarif, "
+        "junit=junit.xml, markdown=summary.md). Repeatable.",
+        show_default=False,
+    ),
+]
+QuietOpt = Annotated[
+    bool,
+    typer.Option(
+        "--quiet",
+        "-q",
+        help="Print only the summary line (text format) and no warnings or progress; "
+        "the exit code tells the verdict.",
+    ),
+]
+NoColorOpt = Annotated[
+    bool,
+    typer.Option(
+        "--no-color",
+        help="No colours in terminal output (also when the NO_COLOR environment variable is set).",
+    ),
+]
+OutputOpt = Annotated[
+    str | None,
+    typer.Option("--output", "-o", metavar="FILE", help="Write the report to FILE instead of stdout."),
+]
+
+
+def guarded(command: Callable[P, int]) -> Callable[P, None]:
+    """Run a command; turn bad input into exit code 2 with one line per problem, no traceback."""
+
+    @wraps(command)
+    def run(*args: P.args, **kwargs: P.kwargs) -> None:
+        try:
+            code = command(*args, **kwargs)
+        except InputError as exc:
+            for problem in exc.problems:
+                typer.echo(str(problem), err=True)
+            raise typer.Exit(EXIT_USAGE) from None
+        except UsageError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(EXIT_USAGE) from None
+        raise typer.Exit(code)
+
+    return run
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"netverify {__version__}")
+        raise typer.Exit(EXIT_OK)
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit."),
+    ] = False,
+) -> None:
+    """Prove properties of Kubernetes NetworkPolicies, with concrete counterexample flows.
+
+    Exit codes: 0 all properties hold; 1 a property is violated; 2 usage or input error;
+    3 a property is inconclusive (only with --strict).
+    """
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def analysis_options(
+    universe: UniverseChoice | None,
+    pod_cidrs: Sequence[str] | None,
+    ipblock_pods: bool,
+    timeout: float = 60.0,
+    rlimit: int = 0,
+) -> AnalysisOptions:
+    from verifier.model import AnalysisOptions, Universe, parse_network
+
+    networks = []
+    for text in pod_cidrs or ():
+        try:
+            networks.append(parse_network(text))
+        except ValueError:
+            raise UsageError(f"--pod-cidr {text!r}: not a CIDR (e.g. 10.244.0.0/16)") from None
+    return AnalysisOptions(
+        universe=None if universe is None else Universe(universe.value),
+        pod_cidrs=tuple(networks),
+        ipblock_pods=ipblock_pods,
+        timeout_s=timeout,
+        rlimit=rlimit,
+    )
+
+
+def load_input(paths: Sequence[str]) -> LoadResult:
+    from verifier.load import load_cluster
+
+    return load_cluster(list(paths), stdin=sys.stdin if "-" in paths else None)
+
+
+@contextmanager
+def open_output(path: str | None) -> Iterator[TextIO]:
+    """The report's destination: stdout, or FILE (an unwritable FILE is a usage error)."""
+    if path is None or path == "-":
+        yield sys.stdout
+        return
+    try:
+        handle = open(path, "w", encoding="utf-8")  # noqa: SIM115 - closed below, after rendering
+    except OSError as exc:
+        raise UsageError(f"--output {path!r}: {exc.strerror}") from None
+    with handle:
+        yield handle
+
+
+def color_disabled(no_color: bool) -> bool:
+    """``--no-color``, or the NO_COLOR convention (https://no-color.org: set and non-empty)."""
+    return no_color or bool(os.environ.get("NO_COLOR"))
+
+
+def console_for(out: TextIO, *, no_color: bool = False) -> Console:
+    """A console writing to ``out``; colours only on a terminal and unless disabled."""
+    from rich.console import Console
+
+    return Console(file=out, highlight=False, soft_wrap=False, no_color=color_disabled(no_color) or None)
+
+
+def stderr_console(*, no_color: bool = False) -> Console:
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False, soft_wrap=True, no_color=color_disabled(no_color) or None)
+
+
+def parse_reports(specs: Sequence[str] | None) -> list[tuple[CheckFormat, str]]:
+    """``--report FORMAT=FILE`` values → (format, path) pairs; bad values are usage errors."""
+    out = []
+    for spec in specs or ():
+        name, sep, path = spec.partition("=")
+        try:
+            fmt = CheckFormat(name.strip().lower())
+        except ValueError:
+            fmt = None
+        if not sep or not path or fmt is None:
+            choices = ", ".join(f.value for f in CheckFormat)
+            raise UsageError(f"--report {spec!r}: expected FORMAT=FILE with FORMAT one of {choices}")
+        out.append((fmt, path))
+    return out
+
+
+# A progress bar appears (on a terminal only) from this many properties or inventory pods on.
+PROGRESS_MIN_PROPERTIES = 10
+PROGRESS_MIN_PODS = 1000
+
+
+@contextmanager
+def progress_bar(
+    total: int, *, pods: int, enabled: bool, no_color: bool = False, label: str = "checking"
+) -> Iterator[Callable[[object], None] | None]:
+    """A transient rich progress bar on stderr, advanced by calling the yielded function.
+
+    Shown only when ``enabled`` (not ``--quiet``), stderr is a terminal and the run is large
+    (`PROGRESS_MIN_PROPERTIES` properties or `PROGRESS_MIN_PODS` pods); otherwise yields None,
+    so nothing ever reaches a CI log or a pipe.
+    """
+    if (
+        not enabled
+        or not sys.stderr.isatty()
+        or (total < PROGRESS_MIN_PROPERTIES and pods < PROGRESS_MIN_PODS)
+    ):
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=stderr_console(no_color=no_color), transient=True) as bar:
+        task = bar.add_task(label, total=total)
+
+        def advance(_: object) -> None:
+            bar.advance(task)
+
+        yield advance
+
+
+def exit_code(report: CheckReport, *, strict: bool) -> int:
+    """Violated beats error beats unknown: the most actionable outcome decides the code."""
+    from verifier.results import Verdict
+
+    if report.count(Verdict.VIOLATED):
+        return EXIT_VIOLATED
+    if report.count(Verdict.ERROR):
+        return EXIT_USAGE
+    if strict and report.count(Verdict.UNKNOWN):
+        return EXIT_UNKNOWN
+    return EXIT_OK

@@ -1,0 +1,421 @@
+"""The only producer of Z3 terms: a symbolic flow, its domains, the policies, the properties.
+
+A symbolic flow has two symbolic endpoints (source ``S``, destination ``D``), a 16-bit
+port and a protocol code. An endpoint is either a pod (``is_pod``) — namespace label codes,
+pod label codes, named-port numbers, an address — or an external address. Label codes and
+the address line are explained in `verifier.encode.vocab` and `verifier.model.ip`.
+
+The *domain* says which endpoints exist:
+
+- ``inventory``: a pod endpoint is one of the inventory classes (`verifier.encode.inventory`);
+- ``any``: a pod endpoint is any pod in an existing namespace (its real labels) or in a new
+  namespace (free labels, a name no namespace has), with free labels and named ports, plus
+  the inventory pods that a property names;
+
+and in both, an external endpoint has an address outside the pod space that no pod has.
+Policies and properties are encoded once per endpoint and cached, so many properties share
+the work.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import z3
+
+from verifier.encode.inventory import Inventory, PodClass
+from verifier.encode.terms import Terms
+from verifier.encode.vocab import ABSENT, KeyValues, Vocabulary
+from verifier.model import (
+    NAMESPACE_NAME_LABEL,
+    Cluster,
+    Direction,
+    IntervalSet,
+    LabelSelector,
+    NetworkPolicy,
+    Operator,
+    Peer,
+    PolicyPort,
+    Protocol,
+    Rule,
+    Universe,
+)
+from verifier.spec import Property, SpecPeer
+
+PROTOCOLS: tuple[Protocol, ...] = (Protocol.TCP, Protocol.UDP, Protocol.SCTP)
+
+
+@dataclass
+class SymEndpoint:
+    """Z3 constants describing one endpoint of the symbolic flow."""
+
+    tag: str
+    is_pod: z3.BoolRef
+    hypothetical: z3.BoolRef
+    new_ns: z3.BoolRef
+    cls: z3.BitVecRef
+    ns: dict[str, z3.BitVecRef]
+    pod: dict[str, z3.BitVecRef]
+    ports: dict[tuple[str, Protocol], z3.BitVecRef]
+    region: z3.BitVecRef  # index of the address's atomic region (see verifier.encode.inventory)
+    labels_combo: z3.BitVecRef  # inventory: which distinct pod-label tuple the pod has
+    ports_combo: z3.BitVecRef  # inventory: which distinct named-port tuple the pod has
+
+    @property
+    def ns_name(self) -> z3.BitVecRef:
+        return self.ns[NAMESPACE_NAME_LABEL]
+
+
+class Encoding:
+    """Terms for one cluster and universe; build once, ask many properties.
+
+    Every method returns Z3 terms over the endpoints ``self.src`` / ``self.dst`` and the
+    flow's ``self.port`` / ``self.proto``.
+    """
+
+    def __init__(
+        self,
+        cluster: Cluster,
+        vocab: Vocabulary,
+        inventory: Inventory,
+        universe: Universe,
+        *,
+        ipblock_pods: bool,
+        singled_pods: Sequence[str] = (),
+    ) -> None:
+        self.cluster = cluster
+        self.vocab = vocab
+        self.inventory = inventory
+        self.universe = universe
+        self.ipblock_pods = ipblock_pods
+        self.t = Terms()
+        self.cls_width = max(1, (len(inventory.classes) + 1).bit_length())
+        self.region_width = max(1, len(inventory.regions).bit_length())
+        # Many classes share a pod-label tuple (they differ by namespace, address or ports):
+        # a class fixes the tuple's index and one implication per tuple fixes the labels, which
+        # keeps the class disjunction small.
+        self.label_combos: dict[tuple[int, ...], int] = {}
+        self.port_combos: dict[tuple[int, ...], int] = {}
+        for c in inventory.classes:
+            self.label_combos.setdefault(c.pod_codes, len(self.label_combos))
+            self.port_combos.setdefault(c.port_values, len(self.port_combos))
+        self.src = self._endpoint("src")
+        self.dst = self._endpoint("dst")
+        self.port = z3.BitVec("port", 16)
+        self.proto = z3.BitVec("proto", 2)
+        self._selector_cache: dict[tuple[str, str, LabelSelector], z3.BoolRef] = {}
+        self._peer_cache: dict[tuple[str, str, Peer], z3.BoolRef] = {}
+        self._port_cache: dict[PolicyPort, z3.BoolRef] = {}
+        self._selected_cache: dict[tuple[str, str, LabelSelector], z3.BoolRef] = {}
+        # Inventory classes that the `any` universe keeps because a property names their pods.
+        self.singled_classes = sorted({inventory.by_pod[k] for k in singled_pods if k in inventory.by_pod})
+
+    # ----------------------------------------------------------------- endpoints and domain
+    def _endpoint(self, tag: str) -> SymEndpoint:
+        def bv(name: str, kv: KeyValues) -> z3.BitVecRef:
+            return z3.BitVec(f"{tag}.{name}", kv.width())
+
+        return SymEndpoint(
+            tag=tag,
+            is_pod=z3.Bool(f"{tag}.is_pod"),
+            hypothetical=z3.Bool(f"{tag}.hypothetical"),
+            new_ns=z3.Bool(f"{tag}.new_ns"),
+            cls=z3.BitVec(f"{tag}.cls", self.cls_width),
+            ns={k: bv(f"ns[{k}]", kv) for k, kv in self.vocab.ns_keys.items()},
+            pod={k: bv(f"pod[{k}]", kv) for k, kv in self.vocab.pod_keys.items()},
+            ports={(n, p): z3.BitVec(f"{tag}.port[{n}/{p}]", 16) for n, p in self.vocab.named_ports},
+            region=z3.BitVec(f"{tag}.region", self.region_width),
+            labels_combo=z3.BitVec(f"{tag}.labels_combo", max(1, len(self.label_combos).bit_length())),
+            ports_combo=z3.BitVec(f"{tag}.ports_combo", max(1, len(self.port_combos).bit_length())),
+        )
+
+    def _class_term(self, ep: SymEndpoint, cls: PodClass) -> z3.BoolRef:
+        """The endpoint is a pod of ``cls``. Labels follow from the namespace name and the
+        label/port tuple indices (see `_namespace_labels`, `_combos`), so a class fixes only those."""
+        t = self.t
+        parts = [
+            t.eq(ep.cls, cls.index),
+            t.eq(ep.ns_name, self._name_code(cls.namespace)),
+            t.eq(ep.labels_combo, self.label_combos[cls.pod_codes]),
+            t.eq(ep.ports_combo, self.port_combos[cls.port_values]),
+        ]
+        if cls.regions is None:
+            parts.append(self.at(ep, self.inventory.pod_space))
+        else:
+            parts.append(t.in_ranges(ep.region, [(r, r) for r in cls.regions]))
+        return t.and_(parts)
+
+    def _combos(self, ep: SymEndpoint, classes: Sequence[PodClass]) -> z3.BoolRef:
+        """Each label (and named-port) tuple index fixes the label codes (and port numbers)."""
+        t = self.t
+        out = []
+        labels = {c.pod_codes for c in classes}
+        for codes in labels:
+            fixed = [t.eq(ep.pod[k], v) for k, v in zip(self.vocab.pod_keys, codes, strict=True)]
+            out.append(t.implies(t.eq(ep.labels_combo, self.label_combos[codes]), t.and_(fixed)))
+        ports = {c.port_values for c in classes}
+        for values in ports:
+            fixed = [t.eq(ep.ports[np], v) for np, v in zip(self.vocab.named_ports, values, strict=True)]
+            out.append(t.implies(t.eq(ep.ports_combo, self.port_combos[values]), t.and_(fixed)))
+        return t.and_(out)
+
+    def _name_code(self, namespace: str) -> int:
+        return self.vocab.ns_keys[NAMESPACE_NAME_LABEL].code(namespace)
+
+    def _namespace_labels(self, ep: SymEndpoint) -> z3.BoolRef:
+        """An existing namespace's name fixes all its labels (one implication per namespace)."""
+        t = self.t
+        out = []
+        other_keys = [k for k in self.vocab.ns_keys if k != NAMESPACE_NAME_LABEL]
+        if not other_keys:
+            return t.true
+        for ns in self.cluster.namespaces.values():
+            codes = self.vocab.ns_codes(ns.labels)
+            fixed = [
+                t.eq(ep.ns[k], c)
+                for k, c in zip(self.vocab.ns_keys, codes, strict=True)
+                if k != NAMESPACE_NAME_LABEL
+            ]
+            out.append(t.implies(t.eq(ep.ns_name, self._name_code(ns.name)), t.and_(fixed)))
+        return t.and_(out)
+
+    def at(self, ep: SymEndpoint, addresses: IntervalSet) -> z3.BoolRef:
+        """The endpoint's address lies in ``addresses`` (a union of whole regions)."""
+        return self.t.in_ranges(ep.region, self.inventory.regions.index_ranges(addresses))
+
+    def domain(self, ep: SymEndpoint, classes: Sequence[PodClass] | None = None) -> z3.BoolRef:
+        """Which endpoints exist. ``classes`` narrows the inventory pods (None = all)."""
+        t = self.t
+        external = t.and_(
+            [
+                t.not_(ep.hypothetical),
+                self.at(ep, self.inventory.external_space),
+                *[t.eq(v, 0) for v in ep.ports.values()],
+            ]
+        )
+        if self.universe is Universe.INVENTORY:
+            chosen = self.inventory.classes if classes is None else classes
+            pods = t.or_([self._class_term(ep, c) for c in chosen])
+            pod = t.and_(
+                [t.not_(ep.hypothetical), pods, self._namespace_labels(ep), self._combos(ep, chosen)]
+            )
+        else:
+            pod = self._any_pod(ep)
+        return t.ite(ep.is_pod, pod, external)
+
+    def _any_pod(self, ep: SymEndpoint) -> z3.BoolRef:
+        t, vocab = self.t, self.vocab
+        name_kv = vocab.ns_keys[NAMESPACE_NAME_LABEL]
+        existing = t.or_([t.eq(ep.ns_name, self._name_code(n)) for n in self.cluster.namespaces])
+        new_ns = t.and_(
+            [t.not_(t.eq(ep.ns_name, self._name_code(n))) for n in self.cluster.namespaces]
+            + [t.not_(t.eq(ep.ns_name, ABSENT)), t.le_const(ep.ns_name, name_kv.other)]
+            + [t.le_const(ep.ns[k], kv.other) for k, kv in vocab.ns_keys.items() if k != NAMESPACE_NAME_LABEL]
+        )
+        hypothetical = t.and_(
+            [
+                t.ite(ep.new_ns, new_ns, existing),
+                *[t.le_const(ep.pod[k], kv.other) for k, kv in vocab.pod_keys.items()],
+                self.at(ep, self.inventory.pod_space),
+                t.eq(ep.cls, 0),
+            ]
+        )
+        singled = [self.inventory.classes[i] for i in self.singled_classes]
+        named = t.and_([t.or_([self._class_term(ep, c) for c in singled]), self._combos(ep, singled)])
+        return t.and_(
+            [
+                t.implies(t.not_(ep.new_ns), self._namespace_labels(ep)),
+                t.ite(ep.hypothetical, hypothetical, t.and_([t.not_(ep.new_ns), named])),
+            ]
+        )
+
+    def flow_domain(self) -> z3.BoolRef:
+        """Port, protocol, one address family per packet, and no pod talking to itself."""
+        t, src, dst = self.t, self.src, self.dst
+        first_v6 = self.inventory.regions.first_v6
+        parts = [
+            t.not_(t.eq(self.port, 0)),
+            t.le_const(self.proto, len(PROTOCOLS) - 1),
+            t.eq_vars(t.le_const(src.region, first_v6 - 1), t.le_const(dst.region, first_v6 - 1)),
+        ]
+        # The same inventory pod on both ends is self traffic, which no property covers;
+        # a class with several members still offers two distinct pods.
+        first_single = self.inventory.first_single
+        if first_single < len(self.inventory.classes):
+            same = t.and_(
+                [
+                    src.is_pod,
+                    dst.is_pod,
+                    t.not_(src.hypothetical),
+                    t.not_(dst.hypothetical),
+                    t.eq_vars(src.cls, dst.cls),
+                ]
+            )
+            parts.append(t.not_(t.and_([same, t.ge_const(dst.cls, first_single)])))
+        return t.and_(parts)
+
+    def prefer_ipv4(self) -> z3.BoolRef:
+        """An assumption for nicer counterexamples: both addresses IPv4."""
+        return self.t.le_const(self.src.region, self.inventory.regions.first_v6 - 1)
+
+    # ------------------------------------------------------------------------- selectors
+    def _match(self, side: str, labels: dict[str, z3.BitVecRef], sel: LabelSelector, kind: str) -> z3.BoolRef:
+        key = (side, kind, sel)
+        cached = self._selector_cache.get(key)
+        if cached is not None:
+            return cached
+        t = self.t
+        keys = self.vocab.ns_keys if kind == "ns" else self.vocab.pod_keys
+        parts: list[z3.BoolRef] = []
+        for req in sel.requirements():
+            var, kv = labels[req.key], keys[req.key]
+            if req.operator is Operator.IN:
+                parts.append(t.or_([t.eq(var, kv.code(v)) for v in req.values]))
+            elif req.operator is Operator.NOT_IN:
+                parts.append(t.and_([t.not_(t.eq(var, kv.code(v))) for v in req.values]))
+            elif req.operator is Operator.EXISTS:
+                parts.append(t.not_(t.eq(var, ABSENT)))
+            else:
+                parts.append(t.eq(var, ABSENT))
+        term = t.and_(parts)
+        self._selector_cache[key] = term
+        return term
+
+    def pod_matches(self, ep: SymEndpoint, sel: LabelSelector) -> z3.BoolRef:
+        return self._match(ep.tag, ep.pod, sel, "pod")
+
+    def ns_matches(self, ep: SymEndpoint, sel: LabelSelector) -> z3.BoolRef:
+        return self._match(ep.tag, ep.ns, sel, "ns")
+
+    def in_namespace(self, ep: SymEndpoint, namespace: str) -> z3.BoolRef:
+        return self.t.eq(ep.ns_name, self._name_code(namespace))
+
+    # --------------------------------------------------------------------------- policies
+    def selects(self, policy: NetworkPolicy, ep: SymEndpoint) -> z3.BoolRef:
+        """``policy`` selects the endpoint (a pod of the policy's namespace)."""
+        key = (ep.tag, policy.namespace, policy.pod_selector)
+        cached = self._selected_cache.get(key)
+        if cached is None:
+            cached = self.t.and_(
+                [
+                    ep.is_pod,
+                    self.in_namespace(ep, policy.namespace),
+                    self.pod_matches(ep, policy.pod_selector),
+                ]
+            )
+            self._selected_cache[key] = cached
+        return cached
+
+    def peer_matches(self, peer: Peer, namespace: str, ep: SymEndpoint) -> z3.BoolRef:
+        """A NetworkPolicyPeer of a policy in ``namespace`` matches the endpoint."""
+        key = (ep.tag, namespace, peer)
+        cached = self._peer_cache.get(key)
+        if cached is not None:
+            return cached
+        t = self.t
+        if peer.ip_block is not None:
+            inside = self.at(ep, peer.ip_block.ranges())
+            term = inside if self.ipblock_pods else t.and_([t.not_(ep.is_pod), inside])
+        else:
+            ns_term = (
+                self.in_namespace(ep, namespace)
+                if peer.namespace_selector is None
+                else self.ns_matches(ep, peer.namespace_selector)
+            )
+            pod_term = t.true if peer.pod_selector is None else self.pod_matches(ep, peer.pod_selector)
+            term = t.and_([ep.is_pod, ns_term, pod_term])
+        self._peer_cache[key] = term
+        return term
+
+    def port_matches(self, port: PolicyPort) -> z3.BoolRef:
+        """A NetworkPolicyPort matches the flow; named ports resolve on the destination."""
+        cached = self._port_cache.get(port)
+        if cached is not None:
+            return cached
+        t = self.t
+        proto = t.eq(self.proto, PROTOCOLS.index(port.protocol))
+        if isinstance(port.port, str):
+            value = self.dst.ports[(port.port, port.protocol)]
+            term = t.and_([proto, self.dst.is_pod, t.not_(t.eq(value, 0)), t.eq_vars(value, self.port)])
+        else:
+            lo, hi = port.numeric_range() or (1, 65535)
+            term = t.and_([proto, t.in_ranges(self.port, [(lo, hi)]) if (lo, hi) != (1, 65535) else t.true])
+        self._port_cache[port] = term
+        return term
+
+    def rule_matches(self, rule: Rule, namespace: str) -> z3.BoolRef:
+        t = self.t
+        peer_side = self.dst if rule.direction is Direction.EGRESS else self.src
+        peers = (
+            t.true
+            if rule.peers is None
+            else t.or_([self.peer_matches(p, namespace, peer_side) for p in rule.peers])
+        )
+        ports = t.true if rule.ports is None else t.or_([self.port_matches(p) for p in rule.ports])
+        return t.and_([peers, ports])
+
+    def side_allows(self, direction: Direction, policies: Sequence[NetworkPolicy]) -> z3.BoolRef:
+        """Egress at the source (or ingress at the destination) lets the flow through.
+
+        ``policies`` may be narrowed to those that can select the endpoint: dropping a policy
+        that selects no endpoint in the domain changes nothing.
+        """
+        t = self.t
+        ep = self.src if direction is Direction.EGRESS else self.dst
+        relevant = [p for p in policies if p.affects(direction)]
+        if not relevant:
+            return t.true
+        isolated = t.or_([self.selects(p, ep) for p in relevant])
+        allowed = t.or_(
+            [
+                t.and_(
+                    [
+                        self.selects(p, ep),
+                        t.or_([self.rule_matches(r, p.namespace) for r in p.rules(direction)]),
+                    ]
+                )
+                for p in relevant
+            ]
+        )
+        return t.or_([t.not_(ep.is_pod), t.not_(isolated), allowed])
+
+    def allowed(
+        self, egress_policies: Sequence[NetworkPolicy], ingress_policies: Sequence[NetworkPolicy]
+    ) -> z3.BoolRef:
+        """The flow happens: egress at the source AND ingress at the destination allow it."""
+        return self.t.and_(
+            [
+                self.side_allows(Direction.EGRESS, egress_policies),
+                self.side_allows(Direction.INGRESS, ingress_policies),
+            ]
+        )
+
+    # ------------------------------------------------------------------------ properties
+    def spec_peer(self, peer: SpecPeer, ep: SymEndpoint) -> z3.BoolRef:
+        t = self.t
+        if peer.ip_block is not None:
+            return t.and_([t.not_(ep.is_pod), self.at(ep, peer.ip_block.ranges())])
+        parts: list[z3.BoolRef] = [ep.is_pod]
+        if peer.namespace is not None:
+            parts.append(self.in_namespace(ep, peer.namespace))
+        if peer.namespace_selector is not None:
+            parts.append(self.ns_matches(ep, peer.namespace_selector))
+        if peer.pod_selector is not None:
+            parts.append(self.pod_matches(ep, peer.pod_selector))
+        if peer.pod is not None:
+            index = self.inventory.by_pod.get(peer.pod)
+            parts.append(t.false if index is None else t.and_([t.not_(ep.hypothetical), t.eq(ep.cls, index)]))
+        return t.and_(parts)
+
+    def scope(self, prop: Property) -> z3.BoolRef:
+        """The flows a property talks about."""
+        t = self.t
+        parts = []
+        if prop.sources is not None:
+            parts.append(t.or_([self.spec_peer(p, self.src) for p in prop.sources]))
+        if prop.destinations is not None:
+            parts.append(t.or_([self.spec_peer(p, self.dst) for p in prop.destinations]))
+        if prop.ports is not None:
+            parts.append(t.or_([self.port_matches(p) for p in prop.ports]))
+        return t.and_(parts)

@@ -1,0 +1,208 @@
+"""Concrete facts about the inventory that keep the Z3 encoding small.
+
+Pods that no policy or property can tell apart are collapsed into one *class*: same
+namespace, same codes for every mentioned label key, same numbers for every mentioned named
+port, and IPs in the same atomic *regions* of the address line. Regions are the pieces that
+the boundaries of every CIDR in play (policy ipBlocks, property ipBlocks, ``--pod-cidr``)
+cut the line into: no ipBlock can distinguish two addresses of one region. A pod named by a
+property (``pod: ns/name``) is a class of its own. The solver picks a class; decoding picks a
+real member and a real address.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from verifier.encode.vocab import Vocabulary
+from verifier.model import (
+    AnalysisOptions,
+    Cluster,
+    IntervalSet,
+    Pod,
+    ip_key,
+    network_range,
+)
+from verifier.model.ip import V6_OFFSET, V6_SPACE
+from verifier.spec import Property
+
+
+@dataclass(frozen=True)
+class Regions:
+    """The atomic pieces of the address line: ``[starts[i], starts[i+1] - 1]``."""
+
+    starts: tuple[int, ...]
+
+    @staticmethod
+    def build(sets: Iterable[IntervalSet]) -> Regions:
+        points = {0, V6_OFFSET}
+        for s in sets:
+            for lo, hi in s:
+                points.add(lo)
+                points.add(hi + 1)
+        end = V6_SPACE[1] + 1
+        return Regions(tuple(sorted(p for p in points if p < end)))
+
+    def index(self, key: int) -> int:
+        return bisect.bisect_right(self.starts, key) - 1
+
+    def interval(self, i: int) -> tuple[int, int]:
+        hi = self.starts[i + 1] - 1 if i + 1 < len(self.starts) else V6_SPACE[1]
+        return self.starts[i], hi
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    @property
+    def first_v6(self) -> int:
+        """Index of the first IPv6 region: regions below it are IPv4."""
+        return self.starts.index(V6_OFFSET)
+
+    def index_ranges(self, addresses: IntervalSet) -> list[tuple[int, int]]:
+        """The region indices that make up ``addresses`` (exact when its ends are boundaries)."""
+        return [(self.index(lo), self.index(hi)) for lo, hi in addresses]
+
+    def covering(self, addresses: IntervalSet) -> list[tuple[int, int]]:
+        """Region indices of regions that lie entirely inside ``addresses``."""
+        out = []
+        for lo, hi in addresses:
+            a, b = self.index(lo), self.index(hi)
+            if self.starts[a] != lo:
+                a += 1
+            end = self.interval(b)[1]
+            if end != hi:
+                b -= 1
+            if a <= b:
+                out.append((a, b))
+        return out
+
+
+@dataclass
+class PodClass:
+    """Pods the encoding cannot tell apart; ``members`` keep input order."""
+
+    index: int
+    namespace: str
+    pod_codes: tuple[int, ...]
+    ns_codes: tuple[int, ...]
+    port_values: tuple[int, ...]
+    regions: tuple[int, ...] | None  # None: IP unknown, ranges over the pod IP space
+    members: list[Pod] = field(default_factory=list)
+
+
+@dataclass
+class Inventory:
+    """Classes, regions and the address sets that the encoding quantifies over."""
+
+    classes: list[PodClass]
+    regions: Regions
+    pod_space: IntervalSet
+    external_space: IntervalSet
+    by_pod: dict[str, int]  # Pod.key -> class index
+    first_single: int  # classes[first_single:] have exactly one member
+
+
+def _property_sets(properties: Iterable[Property]) -> list[IntervalSet]:
+    out = []
+    for prop in properties:
+        for peer in (prop.sources or ()) + (prop.destinations or ()):
+            if peer.ip_block is not None:
+                out.append(peer.ip_block.ranges())
+    return out
+
+
+def policy_sets(cluster: Cluster) -> list[IntervalSet]:
+    out = []
+    for policy in cluster.policies:
+        for rule in policy.ingress + policy.egress:
+            for peer in rule.peers or ():
+                if peer.ip_block is not None:
+                    out.append(peer.ip_block.ranges())
+    return out
+
+
+def _named_port_value(pod: Pod, name: str, protocol: object) -> int:
+    for cp in pod.ports:
+        if cp.name == name and cp.protocol == protocol:
+            return cp.port
+    return 0
+
+
+def build_inventory(
+    cluster: Cluster,
+    vocab: Vocabulary,
+    properties: Sequence[Property],
+    options: AnalysisOptions,
+) -> Inventory:
+    pod_space = options.pod_ip_space()
+    sets = [*policy_sets(cluster), *_property_sets(properties)]
+    if options.pod_cidrs:
+        sets.append(pod_space)
+    regions = Regions.build(sets)
+    singled = {
+        peer.pod for p in properties for peer in (p.sources or ()) + (p.destinations or ()) if peer.pod
+    }
+
+    classes: dict[tuple[object, ...], PodClass] = {}
+    used: dict[int, set[int]] = {}
+    ns_codes_cache: dict[str, tuple[int, ...]] = {}
+    for pod in cluster.pods:
+        ns_codes = ns_codes_cache.get(pod.namespace)
+        if ns_codes is None:
+            ns_codes = vocab.ns_codes(cluster.namespace_labels(pod.namespace))
+            ns_codes_cache[pod.namespace] = ns_codes
+        pod_codes = vocab.pod_codes(pod.labels)
+        ports = tuple(_named_port_value(pod, n, proto) for n, proto in vocab.named_ports)
+        region_ids: tuple[int, ...] | None = None
+        if pod.ips:
+            keys = [ip_key(ip) for ip in pod.ips]
+            region_ids = tuple(sorted({regions.index(k) for k in keys}))
+            for k in keys:
+                used.setdefault(regions.index(k), set()).add(k)
+        key = (pod.namespace, pod_codes, ports, region_ids, pod.key if pod.key in singled else None)
+        cls = classes.get(key)
+        if cls is None:
+            cls = PodClass(len(classes), pod.namespace, pod_codes, ns_codes, ports, region_ids)
+            classes[key] = cls
+        cls.members.append(pod)
+
+    # External addresses: outside --pod-cidr when given, and never an address a pod has.
+    # Within a region all addresses behave alike, so a region qualifies iff it has a free one.
+    free = []
+    for i in range(len(regions.starts)):
+        lo, hi = regions.interval(i)
+        if hi - lo + 1 > len(used.get(i, ())):
+            free.append((lo, hi))
+    external = IntervalSet.of(free)
+    if options.pod_cidrs:
+        external = external.difference(pod_space)
+    # Classes with several members first: "a class with one pod" is then one comparison.
+    ordered = sorted(classes.values(), key=lambda c: len(c.members) == 1)
+    for i, c in enumerate(ordered):
+        c.index = i
+    by_pod = {pod.key: c.index for c in ordered for pod in c.members}
+    first_single = next((c.index for c in ordered if len(c.members) == 1), len(ordered))
+    return Inventory(ordered, regions, pod_space, external, by_pod, first_single)
+
+
+def free_address(
+    inventory: Inventory, cluster: Cluster, near: int, space: IntervalSet, avoid: Iterable[int] = ()
+) -> int | None:
+    """An address in ``near``'s region and in ``space`` that no pod has and that is not in
+    ``avoid`` (decoding: an external address, or a hypothetical pod's own address)."""
+    region = inventory.regions.index(near)
+    lo, hi = inventory.regions.interval(region)
+    taken = {ip_key(ip) for pod in cluster.pods for ip in pod.ips if lo <= ip_key(ip) <= hi}
+    taken.update(avoid)
+    # At most len(taken) + 1 candidates from ``near`` upwards, then from the region start.
+    for start, stop in ((near, hi), (lo, near - 1)):
+        candidate = start
+        while candidate <= stop:
+            if candidate not in taken and candidate in space:
+                return candidate
+            candidate += 1
+    return None
+
+
+__all__ = ["Inventory", "PodClass", "Regions", "build_inventory", "free_address", "network_range"]

@@ -1,0 +1,435 @@
+"""The full pod-to-pod matrix on one port/protocol, by set algebra over pod classes.
+
+Same semantics as `verifier.oracle.decide`, computed without a Python loop over pod pairs:
+
+1. pods collapse into equivalence classes (`verifier.engine.classes`);
+2. each class becomes one *column* per distinct (family, ipBlock signature) of its IPs — one
+   column when addresses cannot matter or the IP is unknown;
+3. over the columns, every selector is evaluated once (a label index turns a selector into a
+   few big-int operations), every rule gets its peer set and the destinations its ports
+   match, and each distinct set of isolating policies gets one egress row (allowed
+   destinations) or ingress row (allowed sources);
+4. columns fold back into classes per address family — "some address" and "every address"
+   — and cells combine by the rules below; classes expand to pods by bit-matrix
+   transposition. Pods whose IP is unknown all share one address space, so what ipBlocks
+   do to them is decided once per row by interval arithmetic, not per address.
+
+Addresses (the documented contract of ``MatrixResult``):
+
+- a flow needs egress at the source and ingress at the destination; egress looks at the
+  destination's address only and ingress at the source's, so the two sides factorise;
+- a packet's two addresses are of one family: a pod with several IPs reaches another pod if
+  some same-family pair of their addresses is allowed; if the two pods share no family, any
+  pair counts (the policies, not routing, are being reported);
+- a pod whose IP is unknown has one address anywhere in ``options.pod_ip_space()``; paired
+  with a pod of known IPs it uses that pod's addresses of its own family (all of them if
+  there are none); two such pods range over same-family address pairs. A cell is allowed
+  only if every possible address allows it, and is listed in ``conditional`` when some but
+  not all do;
+- a pod reaching itself is allowed (not governed by policy) and never conditional.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from verifier.engine.bits import from_indices, full, gather_columns, iter_bits, transpose
+from verifier.engine.classes import Family, Partition, equivalence_classes
+from verifier.model import (
+    AnalysisOptions,
+    Cluster,
+    Direction,
+    IntervalSet,
+    IPBlock,
+    LabelSelector,
+    NetworkPolicy,
+    Operator,
+    Peer,
+    Protocol,
+    Rule,
+)
+from verifier.model.ip import V4_SPACE, V6_SPACE
+from verifier.results import MatrixResult
+
+_FAMILY_SPACE = {4: IntervalSet.of([V4_SPACE]), 6: IntervalSet.of([V6_SPACE])}
+
+
+@dataclass
+class _Columns:
+    """Bitsets over the columns, and memoised selector evaluation."""
+
+    size: int
+    cluster: Cluster
+    by_namespace: dict[str, int]
+    by_label: dict[tuple[str, str], int]
+    with_key: dict[str, int]
+    by_port_name: dict[str, int]
+    by_block: dict[IPBlock, int]
+    _selectors: dict[LabelSelector, int] = field(default_factory=dict)
+    _ns_selectors: dict[LabelSelector, int] = field(default_factory=dict)
+
+    @property
+    def everything(self) -> int:
+        return full(self.size)
+
+    def pods_matching(self, selector: LabelSelector) -> int:
+        cached = self._selectors.get(selector)
+        if cached is not None:
+            return cached
+        acc = self.everything
+        for req in selector.requirements():
+            if req.operator is Operator.EXISTS:
+                acc &= self.with_key.get(req.key, 0)
+            elif req.operator is Operator.DOES_NOT_EXIST:
+                acc &= ~self.with_key.get(req.key, 0)
+            else:
+                some = 0
+                for value in req.values:
+                    some |= self.by_label.get((req.key, value), 0)
+                acc &= some if req.operator is Operator.IN else ~some
+        acc &= self.everything
+        self._selectors[selector] = acc
+        return acc
+
+    def namespaces_matching(self, selector: LabelSelector) -> int:
+        cached = self._ns_selectors.get(selector)
+        if cached is not None:
+            return cached
+        acc = 0
+        for ns, bits in self.by_namespace.items():
+            if selector.matches(self.cluster.namespace_labels(ns)):
+                acc |= bits
+        self._ns_selectors[selector] = acc
+        return acc
+
+    def peer(self, peer: Peer, policy: NetworkPolicy) -> int:
+        if peer.ip_block is not None:
+            return self.by_block.get(peer.ip_block, 0)
+        if peer.namespace_selector is None:
+            where = self.by_namespace.get(policy.namespace, 0)
+        else:
+            where = self.namespaces_matching(peer.namespace_selector)
+        if peer.pod_selector is None:
+            return where
+        return where & self.pods_matching(peer.pod_selector)
+
+    def peers(self, rule: Rule, policy: NetworkPolicy) -> int:
+        if rule.peers is None:
+            return self.everything
+        acc = 0
+        for peer in rule.peers:
+            acc |= self.peer(peer, policy)
+        return acc
+
+
+def _ports_all(rule: Rule, port: int, protocol: Protocol) -> bool:
+    """Whether the rule's ports match this port whatever the destination (no named port needed)."""
+    if rule.ports is None:
+        return True
+    for entry in rule.ports:
+        rng = entry.numeric_range()
+        if entry.protocol is protocol and rng is not None and rng[0] <= port <= rng[1]:
+            return True
+    return False
+
+
+def _port_names(rule: Rule, protocol: Protocol) -> set[str]:
+    return {e.port for e in rule.ports or () if isinstance(e.port, str) and e.protocol is protocol}
+
+
+def _rule_ports_ok(rule: Rule, port: int, protocol: Protocol, names: frozenset[str]) -> bool:
+    """Ports match for a destination whose names resolving to port/protocol are ``names``."""
+    return _ports_all(rule, port, protocol) or bool(_port_names(rule, protocol) & names)
+
+
+def _block_ranges(rule: Rule) -> list[tuple[int, int]]:
+    return [r for peer in rule.peers or () if peer.ip_block is not None for r in peer.ip_block.ranges()]
+
+
+@dataclass(frozen=True)
+class _Layout:
+    columns: _Columns
+    class_cols: list[dict[Family, list[int]]]  # per class, its columns per family
+
+
+def _layout(part: Partition, cluster: Cluster, space_families: tuple[Family, ...]) -> _Layout:
+    regions = part.regions
+    ns_cols: dict[str, list[int]] = {}
+    label_cols: dict[tuple[str, str], list[int]] = {}
+    key_cols: dict[str, list[int]] = {}
+    name_cols: dict[str, list[int]] = {}
+    sigs: list[int] = []
+    class_cols: list[dict[Family, list[int]]] = []
+    for cls in part.classes:
+        per_family: dict[Family, list[int]] = {}
+        if regions is None:
+            per_family[0] = [len(sigs)]
+            sigs.append(0)
+        elif cls.ip_unknown:
+            # One column that no ipBlock matches; the address space is handled per row.
+            col = len(sigs)
+            sigs.append(0)
+            for family in space_families:
+                per_family[family] = [col]
+        else:
+            for family, sig in cls.addresses:
+                per_family.setdefault(family, []).append(len(sigs))
+                sigs.append(sig)
+        cols = sorted({c for cs in per_family.values() for c in cs})
+        class_cols.append(per_family)
+        ns_cols.setdefault(cls.namespace, []).extend(cols)
+        for key, value in cls.labels:
+            label_cols.setdefault((key, value), []).extend(cols)
+            key_cols.setdefault(key, []).extend(cols)
+        for name, _, _ in cls.named_ports:
+            name_cols.setdefault(name, []).extend(cols)
+    size = len(sigs)
+    blocks = regions.blocks if regions is not None else ()
+    by_block = transpose(sigs, len(blocks)) if blocks else []
+    columns = _Columns(
+        size=size,
+        cluster=cluster,
+        by_namespace={k: from_indices(v, size) for k, v in ns_cols.items()},
+        by_label={k: from_indices(v, size) for k, v in label_cols.items()},
+        with_key={k: from_indices(v, size) for k, v in key_cols.items()},
+        by_port_name={k: from_indices(v, size) for k, v in name_cols.items()},
+        by_block={b: by_block[i] for i, b in enumerate(blocks)},
+    )
+    return _Layout(columns=columns, class_cols=class_cols)
+
+
+def _fold(
+    rows: list[int], size: int, class_cols: list[dict[Family, list[int]]], families: tuple[Family, ...]
+) -> dict[Family, list[int]]:
+    """Per family and class: the rows in which some of the class's columns of that family is set.
+
+    The result is transposed (one bitset over the rows per class). "Some" is right for pods
+    with known IPs: a pod has all its addresses at once.
+    """
+    per_col = transpose(rows, size)
+    out: dict[Family, list[int]] = {}
+    for family in families:
+        folded: list[int] = []
+        for per_family in class_cols:
+            acc = 0
+            for c in per_family.get(family, ()):
+                acc |= per_col[c]
+            folded.append(acc)
+        out[family] = folded
+    return out
+
+
+def _space_cover(
+    ranges: list[tuple[int, int]], space: dict[Family, IntervalSet]
+) -> dict[Family, tuple[bool, bool]]:
+    """Per family: (every address of the pod space is in ``ranges``, some address is)."""
+    covered = IntervalSet.of(ranges)
+    return {f: (s.issubset(covered), bool(s.intersection(covered))) for f, s in space.items()}
+
+
+def compute_matrix(cluster: Cluster, port: int, protocol: Protocol, options: AnalysisOptions) -> MatrixResult:
+    """Which inventory pod may reach which on ``port``/``protocol`` (see the module docstring)."""
+    part = equivalence_classes(cluster, options, port=port, protocol=protocol)
+    n_classes = len(part.classes)
+    unknown = [c.ip_unknown for c in part.classes]
+    space: dict[Family, IntervalSet] = {}
+    if any(unknown):
+        pod_space = options.pod_ip_space()
+        space = {f: sub for f, whole in _FAMILY_SPACE.items() if (sub := pod_space.intersection(whole))}
+    space_families = tuple(sorted(space))
+    layout = _layout(part, cluster, space_families)
+    columns, class_cols = layout.columns, layout.class_cols
+    size = columns.size
+    everything = columns.everything
+    families: tuple[Family, ...] = tuple(sorted({f for pf in class_cols for f in pf}))
+    first_col = [min(c for cols in pf.values() for c in cols) for pf in class_cols]
+    names_of = [frozenset(name for name, _, _ in cls.named_ports) for cls in part.classes]
+    unknown_names = sorted({names_of[k] for k in range(n_classes) if unknown[k]}, key=sorted)
+
+    def selected(policy: NetworkPolicy) -> int:
+        return columns.by_namespace.get(policy.namespace, 0) & columns.pods_matching(policy.pod_selector)
+
+    # Egress: one row over destination columns per distinct set of isolating policies.
+    eg_policies = [p for p in cluster.policies if p.affects(Direction.EGRESS)]
+    grants: list[int] = []
+    for policy in eg_policies:
+        acc = 0
+        for rule in policy.egress:
+            if _ports_all(rule, port, protocol):
+                ports_ok = everything
+            else:
+                ports_ok = 0
+                for name in _port_names(rule, protocol):
+                    ports_ok |= columns.by_port_name.get(name, 0)
+            if ports_ok:
+                acc |= columns.peers(rule, policy) & ports_ok
+        grants.append(acc)
+    eg_of_col = transpose([selected(p) for p in eg_policies], size) if eg_policies else [0] * size
+    eg_index: dict[int, int] = {}
+    eg_rows: list[int] = []
+    # Per row, per named-port set of unknown-IP destinations: how ipBlocks cover the pod space.
+    eg_cover: list[dict[frozenset[str], dict[Family, tuple[bool, bool]]]] = []
+    eg_row_of_class: list[int] = []
+    for k in range(n_classes):
+        pattern = eg_of_col[first_col[k]]
+        if pattern not in eg_index:
+            eg_index[pattern] = len(eg_rows)
+            row = everything if pattern == 0 else 0
+            for p in iter_bits(pattern):
+                row |= grants[p]
+            eg_rows.append(row)
+            cover: dict[frozenset[str], dict[Family, tuple[bool, bool]]] = {}
+            for names in unknown_names:
+                ranges = [
+                    r
+                    for p in iter_bits(pattern)
+                    for rule in eg_policies[p].egress
+                    if _rule_ports_ok(rule, port, protocol, names)
+                    for r in _block_ranges(rule)
+                ]
+                cover[names] = _space_cover(ranges, space)
+            eg_cover.append(cover)
+        eg_row_of_class.append(eg_index[pattern])
+
+    # Ingress: one row over source columns per (isolating policies, named ports) of a class.
+    in_policies = [p for p in cluster.policies if p.affects(Direction.INGRESS)]
+    in_of_col = transpose([selected(p) for p in in_policies], size) if in_policies else [0] * size
+    peer_cache: dict[tuple[int, int], int] = {}
+    in_index: dict[tuple[int, frozenset[str]], int] = {}
+    in_rows: list[int] = []
+    in_cover: list[dict[Family, tuple[bool, bool]]] = []
+    in_row_of_class: list[int] = []
+    for k in range(n_classes):
+        key = (in_of_col[first_col[k]], names_of[k])
+        if key not in in_index:
+            in_index[key] = len(in_rows)
+            row = everything if key[0] == 0 else 0
+            in_ranges: list[tuple[int, int]] = []
+            for p in iter_bits(key[0]):
+                policy = in_policies[p]
+                for r, rule in enumerate(policy.ingress):
+                    if _rule_ports_ok(rule, port, protocol, key[1]):
+                        cached = peer_cache.get((p, r))
+                        if cached is None:
+                            cached = peer_cache[(p, r)] = columns.peers(rule, policy)
+                        row |= cached
+                        if space:
+                            in_ranges.extend(_block_ranges(rule))
+            in_rows.append(row)
+            in_cover.append(_space_cover(in_ranges, space) if space else {})
+        in_row_of_class.append(in_index[key])
+
+    # Fold columns into classes per family: e_some[f][egress row] over destination classes,
+    # it_some[f][source class] over destination classes ("some address of that family").
+    has = {f: from_indices((k for k, pf in enumerate(class_cols) if f in pf), n_classes) for f in families}
+    if size == n_classes:
+        # One column per class (column k is class k): folding is the identity, and one
+        # transposition turns ingress rows into per-source rows for every family at once.
+        e_some = {f: [row & has[f] for row in eg_rows] for f in families}
+        by_source = transpose([in_rows[g] for g in in_row_of_class], n_classes)
+        it_some = {f: [by_source[a] if f in class_cols[a] else 0 for a in range(n_classes)] for f in families}
+    else:
+        eg_fold = _fold(eg_rows, size, class_cols, families)
+        in_fold = _fold(in_rows, size, class_cols, families)
+        e_some = {f: transpose(eg_fold[f], len(eg_rows)) for f in families}
+        it_some = {f: gather_columns(in_fold[f], len(in_rows), in_row_of_class) for f in families}
+    e_every, it_every = e_some, it_some  # pods with known IPs have all their addresses at once
+
+    unknown_mask = from_indices((k for k in range(n_classes) if unknown[k]), n_classes)
+    if space:
+        # Add what ipBlocks do to unknown-IP pods: "every" needs the whole pod space covered.
+        with_names = {
+            names: from_indices(
+                (k for k in range(n_classes) if unknown[k] and names_of[k] == names), n_classes
+            )
+            for names in unknown_names
+        }
+        e_every = {f: list(rows) for f, rows in e_some.items()}
+        e_some = {f: list(rows) for f, rows in e_some.items()}
+        for r, cover in enumerate(eg_cover):
+            for names, per_family in cover.items():
+                for f, (all_in, any_in) in per_family.items():
+                    if all_in:
+                        e_every[f][r] |= with_names[names]
+                    if any_in:
+                        e_some[f][r] |= with_names[names]
+        it_every = {f: list(rows) for f, rows in it_some.items()}
+        it_some = {f: list(rows) for f, rows in it_some.items()}
+        for f in space_families:
+            every_dst = from_indices(
+                (b for b in range(n_classes) if in_cover[in_row_of_class[b]][f][0]), n_classes
+            )
+            some_dst = from_indices(
+                (b for b in range(n_classes) if in_cover[in_row_of_class[b]][f][1]), n_classes
+            )
+            for a in range(n_classes):
+                if unknown[a]:
+                    it_every[f][a] |= every_dst
+                    it_some[f][a] |= some_dst
+
+    all_classes = full(n_classes)
+    known_mask = all_classes & ~unknown_mask
+    allowed_rows: list[int] = []
+    cond_rows: list[int] = []
+    for a in range(n_classes):
+        e = eg_row_of_class[a]
+        e_any = 0
+        i_any = 0
+        for f in families:
+            e_any |= e_some[f][e]
+            i_any |= it_some[f][a]
+        own = class_cols[a].keys()
+        if not unknown[a]:
+            acc = 0
+            common = 0
+            for f in own:
+                acc |= has[f] & e_some[f][e] & it_some[f][a]
+                common |= has[f]
+            known_part = (acc | (e_any & i_any & ~common)) & known_mask
+            ok_u, some_u = unknown_mask, 0
+            for f in space_families:
+                i_part = it_some[f][a] if f in own else i_any
+                ok_u &= e_every[f][e] & i_part
+                some_u |= e_some[f][e] & i_part
+            allowed = known_part | ok_u
+            some = known_part | (some_u & unknown_mask)
+        else:
+            ok_k, some_k = known_mask, 0
+            ok_u, some_u = unknown_mask, 0
+            for f in space_families:
+                e_part = (has[f] & e_some[f][e]) | (~has[f] & e_any)
+                ok_k &= it_every[f][a] & e_part
+                some_k |= it_some[f][a] & e_part
+                ok_u &= e_every[f][e] & it_every[f][a]
+                some_u |= e_some[f][e] & it_some[f][a]
+            allowed = ok_k | ok_u
+            some = (some_k & known_mask) | (some_u & unknown_mask)
+        allowed_rows.append(allowed & all_classes)
+        cond_rows.append(some & ~allowed & all_classes)
+
+    # Expand classes to pods: the row of pod s is its class's row, re-indexed by pod.
+    n = len(part.pods)
+    class_of = list(part.class_of)
+    singletons = n_classes == n  # then class k is pod k: classes are numbered in pod order
+
+    def expand(class_rows: list[int]) -> list[int]:
+        return class_rows if singletons else gather_columns(class_rows, n_classes, class_of)
+
+    pod_allowed = expand(allowed_rows)
+    rows = tuple(pod_allowed[class_of[s]] | (1 << s) for s in range(n))
+    conditional: list[tuple[int, int]] = []
+    if any(cond_rows):
+        pod_cond = expand(cond_rows)
+        for s in range(n):
+            bits = pod_cond[class_of[s]] & ~(1 << s)
+            conditional.extend((s, j) for j in iter_bits(bits))
+    return MatrixResult(
+        port=port,
+        protocol=protocol,
+        endpoints=tuple(p.key for p in part.pods),
+        rows=rows,
+        conditional=tuple(conditional),
+    )
+
+
+__all__ = ["compute_matrix"]

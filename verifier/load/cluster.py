@@ -1,0 +1,405 @@
+"""Documents → `Cluster`: kinds, kubectl Lists, duplicates, owners, namespaces.
+
+Decisions, stated once:
+
+- ``List`` and typed lists (``PodList``, ``DeploymentList``, … — any kind ending in ``List``
+  with ``items``) are flattened; items of a typed list may omit ``kind``/``apiVersion``.
+- Namespaced objects without ``metadata.namespace`` are in ``default`` (kubectl's convention).
+- Kinds that cannot affect NetworkPolicy verdicts (Services, ConfigMaps, RBAC, …) are ignored
+  with one Notice per kind and file. Policy kinds this tool does not model (AdminNetworkPolicy,
+  Cilium, Calico, Antrea, …) are Problems: ignoring a policy would make results wrong. Any
+  other kind is a Problem too: we cannot tell whether it matters.
+- A workload's pod template is an endpoint unless (a) the workload is controlled by another
+  workload in the input (a Deployment's ReplicaSets, a CronJob's Jobs) — the owner stands for
+  it — or (b) live pods of it are in the input (a kubectl dump holds both) — the real pods
+  stand for it. Pods are linked to workloads through ``ownerReferences``; a pod whose
+  ReplicaSet is absent is linked to its Deployment by the ``pod-template-hash`` label.
+  Every template dropped this way gets a Notice.
+- Namespaces always carry ``kubernetes.io/metadata.name=<name>``; one referenced but not
+  declared exists with only that label (``declared=False``) and gets one Notice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, TextIO
+
+from verifier.errors import InputError, Location, Notice
+from verifier.load import checks
+from verifier.load.checks import Ctx, Diagnostics, LabelCache, show
+from verifier.load.inventory import WORKLOAD_TEMPLATES, Entry, parse_pod, parse_workload
+from verifier.load.policy import parse_policy
+from verifier.load.reader import Document, LocatedDict, locate, read_documents
+from verifier.model import NAMESPACE_NAME_LABEL, Cluster, Namespace, NetworkPolicy
+
+DEFAULT_NAMESPACE = "default"
+NETWORK_POLICY_API = "networking.k8s.io/v1"
+
+#: Kinds that do not change which flows NetworkPolicies allow.
+IGNORED_KINDS = frozenset(
+    {
+        "APIService",
+        "CertificateSigningRequest",
+        "ClusterRole",
+        "ClusterRoleBinding",
+        "ComponentStatus",
+        "ConfigMap",
+        "ControllerRevision",
+        "CSIDriver",
+        "CSINode",
+        "CSIStorageCapacity",
+        "CustomResourceDefinition",
+        "Endpoints",
+        "EndpointSlice",
+        "Event",
+        "FlowSchema",
+        "HorizontalPodAutoscaler",
+        "Ingress",
+        "IngressClass",
+        "Kustomization",
+        "Lease",
+        "LimitRange",
+        "MutatingWebhookConfiguration",
+        "Node",
+        "PersistentVolume",
+        "PersistentVolumeClaim",
+        "PodDisruptionBudget",
+        "PodTemplate",
+        "PriorityClass",
+        "PriorityLevelConfiguration",
+        "ResourceQuota",
+        "Role",
+        "RoleBinding",
+        "RuntimeClass",
+        "Secret",
+        "Service",
+        "ServiceAccount",
+        "StorageClass",
+        "ValidatingAdmissionPolicy",
+        "ValidatingAdmissionPolicyBinding",
+        "ValidatingWebhookConfiguration",
+        "VerticalPodAutoscaler",
+        "VolumeAttachment",
+    }
+)
+
+#: Policy kinds with semantics beyond `networking.k8s.io/v1` NetworkPolicy.
+UNSUPPORTED_POLICY_KINDS = frozenset(
+    {
+        "AdminNetworkPolicy",
+        "BaselineAdminNetworkPolicy",
+        "ClusterNetworkPolicy",
+        "CiliumNetworkPolicy",
+        "CiliumClusterwideNetworkPolicy",
+        "GlobalNetworkPolicy",
+        "StagedNetworkPolicy",
+        "StagedGlobalNetworkPolicy",
+        "StagedKubernetesNetworkPolicy",
+        "MultiNetworkPolicy",
+        "ANP",
+        "BANP",
+    }
+)
+
+_CLUSTER_SCOPED = (
+    frozenset(
+        {
+            "Namespace",
+            "AdminNetworkPolicy",
+            "BaselineAdminNetworkPolicy",
+            "ClusterNetworkPolicy",
+            "CiliumClusterwideNetworkPolicy",
+            "GlobalNetworkPolicy",
+            "StagedGlobalNetworkPolicy",
+        }
+    )
+    | IGNORED_KINDS
+)
+
+
+@dataclass(frozen=True, slots=True)
+class LoadResult:
+    """A loaded cluster and the warnings about what was assumed or ignored on the way."""
+
+    cluster: Cluster
+    notices: tuple[Notice, ...]
+
+
+class _ClusterLoader:
+    """One load: collects entries, policies, namespaces and diagnostics across all files."""
+
+    def __init__(self) -> None:
+        self.diag = Diagnostics()
+        self.labels = LabelCache()
+        self.entries: list[Entry] = []
+        self.policies: list[NetworkPolicy] = []
+        self.namespaces: dict[str, Namespace] = {}
+        self.ns_refs: dict[str, Location] = {}
+        self.defined: dict[tuple[str, str, str], Location] = {}
+        self.ignored: dict[tuple[str, str], list[Any]] = {}
+        self.valid_ns_names: set[str] = set()
+
+    # --- documents ----------------------------------------------------------------------
+
+    def document(self, doc: Document) -> None:
+        self.item(doc.file, doc.data, doc.location, None, None)
+
+    def item(self, file: str, data: Any, where: Location, kind: str | None, api: str | None) -> None:
+        if data is None:
+            return  # an empty document
+        where = locate(data, file, where)
+        if isinstance(data, list):  # a bare list of manifests (e.g. a JSON array)
+            for element in data:
+                self.item(file, element, where, kind, api)
+            return
+        ctx = Ctx(self.diag, file, "", where)
+        if not isinstance(data, dict):
+            ctx.problem(
+                data,
+                "",
+                f"expected a Kubernetes object (a mapping), got {checks.type_name(data)} {show(data)}",
+            )
+            return
+        kind_raw = data.get("kind", kind)
+        api_raw = data.get("apiVersion", api)
+        if not isinstance(kind_raw, str) or not kind_raw:
+            ctx.problem(data, "kind", f"missing or invalid kind {show(kind_raw)}: not a Kubernetes object")
+            return
+        if not isinstance(api_raw, str) or not api_raw:
+            ctx.problem(
+                data, "apiVersion", f"missing or invalid apiVersion {show(api_raw)} for kind {kind_raw}"
+            )
+            return
+        if kind_raw == "List" or (kind_raw.endswith("List") and "items" in data):
+            items = checks.sequence(Ctx(self.diag, file, kind_raw, where), data.get("items"), "items", data)
+            item_kind = None if kind_raw == "List" else kind_raw[: -len("List")]
+            item_api = None if kind_raw == "List" else api_raw
+            for element in items or []:
+                self.item(file, element, where, item_kind, item_api)
+            return
+        self.resource(ctx, data, kind_raw, api_raw)
+
+    def resource(self, ctx: Ctx, data: dict[Any, Any], kind: str, api: str) -> None:
+        if kind in UNSUPPORTED_POLICY_KINDS or (kind == "NetworkPolicy" and api != NETWORK_POLICY_API):
+            self._name_ctx(ctx, data, kind, validate=False)
+            ctx.problem(
+                data,
+                "",
+                f"{kind} ({api}) is not supported: results would be wrong; only {NETWORK_POLICY_API} "
+                "NetworkPolicy is modelled (remove it from the input to analyse the rest)",
+            )
+            return
+        if kind in IGNORED_KINDS:
+            self.ignored.setdefault((ctx.file, kind), []).append((ctx.at(data), data))
+            return
+        if kind not in WORKLOAD_TEMPLATES and kind not in ("Pod", "Namespace", "NetworkPolicy"):
+            self._name_ctx(ctx, data, kind, validate=False)
+            ctx.problem(
+                data,
+                "kind",
+                f"unknown kind {show(kind)} (apiVersion {api}): cannot tell whether it affects traffic; "
+                "remove it from the input",
+            )
+            return
+        named = self._name_ctx(ctx, data, kind)
+        if named is None:
+            return
+        meta, namespace, name = named
+        key = (kind, namespace, name)
+        first = self.defined.get(key)
+        if first is not None:
+            ctx.problem(None, "metadata.name", f"duplicate {kind} {show(name)}: also defined at {first}")
+            return
+        self.defined[key] = ctx.where
+        if kind == "Namespace":
+            self._namespace(ctx, meta, name)
+            return
+        self.ns_refs.setdefault(namespace, ctx.where)
+        if kind == "NetworkPolicy":
+            policy = parse_policy(ctx, data, namespace, name)
+            if policy is not None:
+                self.policies.append(policy)
+        elif kind == "Pod":
+            entry = parse_pod(ctx, data, meta, namespace, name, self.labels)
+            if entry is not None:
+                self.entries.append(entry)
+        else:
+            entry = parse_workload(ctx, kind, data, meta, namespace, name, self.labels)
+            if entry is not None:
+                self.entries.append(entry)
+
+    def _name_ctx(
+        self, ctx: Ctx, data: dict[Any, Any], kind: str, *, validate: bool = True
+    ) -> tuple[dict[Any, Any], str, str] | None:
+        """Read ``metadata``, name the object in ``ctx`` and locate it at its metadata;
+        with `validate`, report a missing/invalid name or namespace (and return None)."""
+        meta_raw = data.get("metadata")
+        meta = meta_raw if isinstance(meta_raw, dict) else {}
+        if isinstance(meta_raw, LocatedDict):
+            ctx.where = ctx.at(meta_raw)
+        name = meta.get("name")
+        cluster_scoped = kind in _CLUSTER_SCOPED
+        namespace = meta.get("namespace", DEFAULT_NAMESPACE)
+        if namespace is None:
+            namespace = DEFAULT_NAMESPACE
+        shown_name = name if isinstance(name, str) and name else "<unnamed>"
+        shown_ns = namespace if isinstance(namespace, str) else "?"
+        ctx.obj = f"{kind} {shown_name}" if cluster_scoped else f"{kind} {shown_ns}/{shown_name}"
+        if not validate:
+            return None
+        ok = True
+        if meta_raw is not None and not isinstance(meta_raw, dict):
+            ctx.problem(data, "metadata", f"must be a mapping, got {show(meta_raw)}")
+            return None
+        if name is None or name == "":
+            ctx.problem(data, "metadata.name", "required field is missing")
+            ok = False
+        elif not isinstance(name, str):
+            ctx.problem(data, "metadata.name", f"must be a string, got {show(name)}")
+            ok = False
+        elif kind == "Namespace" and (err := checks.dns_label_error(name)):
+            ctx.problem(data, "metadata.name", f"invalid namespace name {show(name)}: {err}")
+            ok = False
+        if not cluster_scoped and namespace not in self.valid_ns_names:
+            if not isinstance(namespace, str):
+                ctx.problem(data, "metadata.namespace", f"must be a string, got {show(namespace)}")
+                ok = False
+            elif err := checks.dns_label_error(namespace):
+                ctx.problem(data, "metadata.namespace", f"invalid namespace name {show(namespace)}: {err}")
+                ok = False
+            else:
+                self.valid_ns_names.add(namespace)
+        if not ok or not isinstance(name, str) or not isinstance(namespace, str):
+            return None
+        return meta, ("" if cluster_scoped else namespace), name
+
+    def _namespace(self, ctx: Ctx, meta: dict[Any, Any], name: str) -> None:
+        ns_labels = checks.labels(ctx, meta.get("labels"), "metadata.labels", meta, self.labels)
+        if ns_labels is None:
+            return
+        current = ns_labels.get(NAMESPACE_NAME_LABEL)
+        if current is not None and current != name:
+            ctx.notice(
+                meta,
+                f"label {NAMESPACE_NAME_LABEL}={current} replaced by {name}: the API server always sets it "
+                "to the namespace's name",
+            )
+        ns_labels[NAMESPACE_NAME_LABEL] = name
+        self.namespaces[name] = Namespace.model_construct(
+            name=name, labels=ns_labels, declared=True, location=ctx.where
+        )
+
+    # --- whole-input passes -------------------------------------------------------------
+
+    def _drop_represented_templates(self) -> set[int]:
+        """Indices (into ``entries``) of workload templates that other entries stand for."""
+        workloads: dict[tuple[str, str, str], int] = {}
+        for i, entry in enumerate(self.entries):
+            if entry.kind != "Pod":
+                workloads[(entry.namespace, entry.kind, entry.name)] = i
+
+        def owner_index(entry: Entry) -> int | None:
+            if entry.owner is None:
+                return None
+            found = workloads.get((entry.namespace, entry.owner.kind, entry.owner.name))
+            if found is None and entry.owner.kind == "ReplicaSet" and entry.template_hash:
+                suffix = "-" + entry.template_hash
+                if entry.owner.name.endswith(suffix):
+                    deployment = entry.owner.name[: -len(suffix)]
+                    found = workloads.get((entry.namespace, "Deployment", deployment))
+            return found
+
+        dropped: set[int] = set()
+        live_pods: dict[int, int] = {}
+        for i, entry in enumerate(self.entries):
+            if entry.kind == "Pod":
+                if entry.pod is None:
+                    continue  # excluded pods (finished, host network) do not stand for a template
+                top = owner_index(entry)
+                hops = 0
+                while top is not None and hops < 16:
+                    parent = owner_index(self.entries[top])
+                    if parent is None:
+                        break
+                    top, hops = parent, hops + 1
+                if top is not None:
+                    live_pods[top] = live_pods.get(top, 0) + 1
+            else:
+                owner = owner_index(entry)
+                if owner is not None:
+                    dropped.add(i)
+                    if entry.pod is not None:
+                        boss = self.entries[owner]
+                        self.diag.notices.append(
+                            Notice(
+                                entry.location,
+                                f"{entry.kind} {entry.namespace}/{entry.name}",
+                                f"pod template not used as an endpoint: managed by {boss.kind} "
+                                f"{boss.name}, which is in the input",
+                            )
+                        )
+        for i, count in live_pods.items():
+            entry = self.entries[i]
+            if i in dropped or entry.pod is None:
+                continue
+            dropped.add(i)
+            self.diag.notices.append(
+                Notice(
+                    entry.location,
+                    f"{entry.kind} {entry.namespace}/{entry.name}",
+                    f"pod template not used as an endpoint: {count} of its pods are in the input",
+                )
+            )
+        return dropped
+
+    def _ignored_notices(self) -> None:
+        for (_file, kind), found in self.ignored.items():
+            location, data = found[0]
+            if len(found) == 1:
+                meta = data.get("metadata") if isinstance(data.get("metadata"), dict) else {}
+                name = meta.get("name", "<unnamed>")
+                ns = meta.get("namespace")
+                obj = f"{kind} {ns}/{name}" if ns else f"{kind} {name}"
+                message = "ignored: does not affect which flows NetworkPolicies allow"
+            else:
+                obj = kind
+                message = f"ignored {len(found)} {kind} objects in this file: they do not affect which flows "
+                message += "NetworkPolicies allow"
+            self.diag.notices.append(Notice(location, obj, message))
+
+    def finish(self) -> LoadResult:
+        self._ignored_notices()
+        dropped = self._drop_represented_templates()
+        pods = tuple(e.pod for i, e in enumerate(self.entries) if e.pod is not None and i not in dropped)
+        namespaces = dict(self.namespaces)
+        for name, where in self.ns_refs.items():
+            if name in namespaces:
+                continue
+            namespaces[name] = Namespace.model_construct(
+                name=name, labels={NAMESPACE_NAME_LABEL: name}, declared=False, location=where
+            )
+            self.diag.notices.append(
+                Notice(
+                    where,
+                    f"Namespace {name}",
+                    f"not declared in the input: assumed to exist with only the label "
+                    f"{NAMESPACE_NAME_LABEL}={name}",
+                )
+            )
+        if self.diag.problems:
+            raise InputError(self.diag.problems)
+        cluster = Cluster.model_construct(namespaces=namespaces, pods=pods, policies=tuple(self.policies))
+        return LoadResult(cluster=cluster, notices=tuple(self.diag.notices))
+
+
+def load_cluster(paths: Sequence[str], *, stdin: TextIO | None = None) -> LoadResult:
+    """Load every PATH (file, directory walked recursively, or ``-`` for `stdin`, default
+    ``sys.stdin``) into one `Cluster`.
+
+    Raises `InputError` listing every problem found across all files.
+    """
+    loader = _ClusterLoader()
+    for doc in read_documents(paths, stdin, loader.diag.problems):
+        loader.document(doc)
+    return loader.finish()

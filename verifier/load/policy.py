@@ -1,0 +1,145 @@
+"""``networking.k8s.io/v1`` NetworkPolicy documents → `verifier.model.NetworkPolicy`.
+
+API-server defaulting is applied here, once: protocol TCP; effective policyTypes (explicit,
+else Ingress plus Egress iff ``spec.egress`` is non-empty); ``from``/``to`` missing or ``[]``
+→ all peers (None); ``ports`` missing or ``[]`` → all ports (None); a missing
+``spec.podSelector`` → ``{}`` with a Notice. Everything the API server would reject, and
+every unknown field, is a Problem: a silently dropped field could change a verdict.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from verifier.load import checks
+from verifier.load.checks import Ctx, join, show
+from verifier.load.reader import LocatedDict
+from verifier.model import EVERYTHING, Direction, NetworkPolicy, Peer, Rule
+
+TOP_FIELDS = ("apiVersion", "kind", "metadata", "spec", "status")
+_SPEC_FIELDS = ("podSelector", "policyTypes", "ingress", "egress")
+_INGRESS_FIELDS = ("from", "ports")
+_EGRESS_FIELDS = ("to", "ports")
+_PEER_FIELDS = ("podSelector", "namespaceSelector", "ipBlock")
+_DIRECTIONS = {d.value: d for d in Direction}
+
+
+def parse_peer(ctx: Ctx, value: Any, path: str, node: object) -> Peer | None:
+    """A `NetworkPolicyPeer`: selectors (AND-ed) or an ipBlock, never both, never empty."""
+    raw = checks.mapping(ctx, value, path, node)
+    if raw is None:
+        if value is None:
+            ctx.problem(node, path, "a peer must not be null (use podSelector, namespaceSelector or ipBlock)")
+        return None
+    here = raw if isinstance(raw, LocatedDict) else node
+    before = ctx.problem_count
+    known = checks.known_fields(ctx, raw, _PEER_FIELDS, path)
+    present = [k for k in _PEER_FIELDS if raw.get(k) is not None]
+    if not present:
+        if not known:
+            return None  # the unknown field (a typo) is the problem to report
+        ctx.problem(
+            here, path, f"empty peer {show(raw)}: must specify podSelector, namespaceSelector or ipBlock"
+        )
+        return None
+    if "ipBlock" in present and len(present) > 1:
+        others = " or ".join(k for k in present if k != "ipBlock")
+        ctx.problem(here, path, f"ipBlock cannot be combined with {others} in one peer")
+        return None
+    if "ipBlock" in present:
+        block = checks.ip_block(ctx, raw["ipBlock"], join(path, "ipBlock"), here)
+        return None if block is None else Peer.model_construct(ip_block=block)
+    pods = checks.selector(ctx, raw.get("podSelector"), join(path, "podSelector"), here)
+    namespaces = checks.selector(ctx, raw.get("namespaceSelector"), join(path, "namespaceSelector"), here)
+    if ctx.problem_count != before:
+        return None
+    return Peer.model_construct(pod_selector=pods, namespace_selector=namespaces, ip_block=None)
+
+
+def _rule(ctx: Ctx, direction: Direction, index: int, value: Any, path: str, node: object) -> Rule | None:
+    raw = checks.mapping(ctx, value, path, node)
+    if raw is None:
+        if value is None:
+            ctx.problem(node, path, "a rule must be a mapping ({} allows everything), got null")
+        return None
+    here = raw if isinstance(raw, LocatedDict) else node
+    before = ctx.problem_count
+    peers_key = "from" if direction is Direction.INGRESS else "to"
+    checks.known_fields(ctx, raw, _INGRESS_FIELDS if direction is Direction.INGRESS else _EGRESS_FIELDS, path)
+    peer_items = checks.sequence(ctx, raw.get(peers_key), join(path, peers_key), here)
+    peers: list[Peer] = []
+    for i, item in enumerate(peer_items or []):
+        peer = parse_peer(ctx, item, join(join(path, peers_key), i), here)
+        if peer is not None:
+            peers.append(peer)
+    ports = checks.policy_ports(ctx, raw.get("ports"), join(path, "ports"), here)
+    if ctx.problem_count != before:
+        return None
+    return Rule.model_construct(
+        direction=direction,
+        index=index,
+        peers=tuple(peers) if peer_items else None,
+        ports=ports,
+        location=ctx.at(here),
+    )
+
+
+def _rules(ctx: Ctx, direction: Direction, value: Any, path: str, node: object) -> tuple[Rule, ...]:
+    out: list[Rule] = []
+    for i, item in enumerate(checks.sequence(ctx, value, path, node) or []):
+        rule = _rule(ctx, direction, i, item, join(path, i), node)
+        if rule is not None:
+            out.append(rule)
+    return tuple(out)
+
+
+def parse_policy(ctx: Ctx, doc: dict[Any, Any], namespace: str, name: str) -> NetworkPolicy | None:
+    """The policy, or None when it had problems (all of them recorded in ``ctx``)."""
+    before = ctx.problem_count
+    checks.known_fields(ctx, doc, TOP_FIELDS, "")
+    meta = doc.get("metadata")
+    location = ctx.at(meta) if isinstance(meta, LocatedDict) else ctx.at(doc)
+    spec = checks.mapping(ctx, doc.get("spec"), "spec", doc)
+    if spec is None:
+        spec = {}
+    here = spec if isinstance(spec, LocatedDict) else doc
+    checks.known_fields(ctx, spec, _SPEC_FIELDS, "spec")
+    if spec.get("podSelector") is None:
+        ctx.notice(here, "spec.podSelector is missing: read as {} (selects every pod in the namespace)")
+        pod_selector = EVERYTHING
+    else:
+        pod_selector = checks.selector(ctx, spec["podSelector"], "spec.podSelector", here) or EVERYTHING
+    ingress = _rules(ctx, Direction.INGRESS, spec.get("ingress"), "spec.ingress", here)
+    egress = _rules(ctx, Direction.EGRESS, spec.get("egress"), "spec.egress", here)
+    types_raw = checks.sequence(ctx, spec.get("policyTypes"), "spec.policyTypes", here)
+    types: set[Direction] = set()
+    if types_raw:
+        if len(types_raw) > 2:
+            ctx.problem(
+                here, "spec.policyTypes", f"may not specify more than two policyTypes, got {show(types_raw)}"
+            )
+        for i, item in enumerate(types_raw):
+            direction = _DIRECTIONS.get(item) if isinstance(item, str) else None
+            if direction is None:
+                ctx.problem(
+                    here,
+                    f"spec.policyTypes[{i}]",
+                    f"unsupported policy type {show(item)} (expected Ingress or Egress)",
+                )
+            else:
+                types.add(direction)
+    else:
+        types.add(Direction.INGRESS)
+        if spec.get("egress"):
+            types.add(Direction.EGRESS)
+    if ctx.problem_count != before:
+        return None
+    return NetworkPolicy.model_construct(
+        namespace=namespace,
+        name=name,
+        pod_selector=pod_selector,
+        policy_types=frozenset(types),
+        ingress=ingress,
+        egress=egress,
+        location=location,
+    )

@@ -1,0 +1,95 @@
+"""Machine-readable reports: the stable ``netverify.check/v1`` and ``netverify.matrix/v1`` JSON.
+
+Both contracts are described in docs/cli.md; other tools parse them, so fields are only ever
+added, never renamed. The matrix is streamed row by row straight from the bitsets of
+`MatrixResult`: a 10,000-pod matrix never becomes a Python list of 100 million booleans.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, TextIO
+
+from verifier.errors import Location
+from verifier.results import CheckReport, Endpoint, Flow, PropertyResult, RuleRef, Verdict
+
+CHECK_SCHEMA = "netverify.check/v1"
+
+
+def endpoint_json(endpoint: Endpoint) -> dict[str, Any]:
+    """An endpoint as ``{"kind", "namespace", "name", "labels", "namespace_labels", "ip", "new_namespace"}``.
+
+    ``name`` is None for a hypothetical pod of the ``any`` universe; ``namespace``/``name``
+    are None and the label maps empty for an external address. ``ip`` is None when unknown.
+    """
+    return {
+        "kind": endpoint.kind.value,
+        "namespace": endpoint.namespace,
+        "name": endpoint.name,
+        "labels": dict(sorted(endpoint.labels.items())),
+        "namespace_labels": dict(sorted(endpoint.namespace_labels.items())),
+        "ip": None if endpoint.ip is None else str(endpoint.ip),
+        "new_namespace": endpoint.new_namespace,
+    }
+
+
+def flow_json(flow: Flow) -> dict[str, Any]:
+    return {
+        "source": endpoint_json(flow.source),
+        "destination": endpoint_json(flow.destination),
+        "port": flow.port,
+        "protocol": flow.protocol.value,
+    }
+
+
+def _location_json(location: Location) -> dict[str, Any]:
+    return {"file": location.file, "line": location.line, "column": location.column}
+
+
+def rule_json(rule: RuleRef) -> dict[str, Any]:
+    """A rule reference; ``index`` None means the policy as a whole (it isolated, nothing matched)."""
+    return {
+        "policy": rule.policy,
+        "direction": rule.direction.value,
+        "index": rule.index,
+        **_location_json(rule.location),
+    }
+
+
+def result_json(result: PropertyResult) -> dict[str, Any]:
+    """One property result.
+
+    ``counterexample`` is the flow that breaks the property (only for ``violated``);
+    ``witness`` is the allowed flow that proves a ``reachable`` property (only for ``holds``).
+    """
+    flow = None if result.flow is None else flow_json(result.flow)
+    return {
+        "name": result.name,
+        "description": result.description,
+        "expect": result.expect.value,
+        "universe": result.universe.value,
+        "verdict": result.verdict.value,
+        "counterexample": flow if result.verdict is Verdict.VIOLATED else None,
+        "witness": flow if result.verdict is Verdict.HOLDS else None,
+        "rules": [rule_json(r) for r in result.rules],
+        "explanation": list(result.explanation),
+        "reason": result.reason,
+        "seconds": round(result.seconds, 6),
+        "location": _location_json(result.location),
+    }
+
+
+def check_json(report: CheckReport) -> dict[str, Any]:
+    """The ``netverify.check/v1`` document for a whole run."""
+    return {
+        "schema": CHECK_SCHEMA,
+        "results": [result_json(r) for r in report.results],
+        "summary": {v.value: report.count(v) for v in Verdict},
+        "seconds": round(report.seconds, 6),
+        "warnings": list(report.warnings),
+    }
+
+
+def write_check_json(report: CheckReport, out: TextIO) -> None:
+    json.dump(check_json(report), out, indent=2)
+    out.write("\n")
