@@ -1,0 +1,309 @@
+"""The GitHub Action (action.yml) and the pre-commit hook (.pre-commit-hooks.yaml), exercised.
+
+The test reads both files and runs exactly what they run: the ``run:`` scripts of the
+composite steps that call netverify, under bash, with ``env:`` built from the step's own
+``${{ }}`` expressions (a small evaluator below implements the subset the action uses) and
+the steps' ``if:`` conditions evaluated the same way; the pre-commit ``entry`` plus the
+``args`` a user would configure. Exit codes, ``$GITHUB_OUTPUT``, the job summary and the
+SARIF file (validated against the OASIS schema) are checked on examples/seed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+SCHEMA = json.loads((ROOT / "tests" / "data" / "sarif-schema-2.1.0.json").read_text())
+
+pytestmark = pytest.mark.skipif(
+    shutil.which("netverify", path=str(BIN)) is None or shutil.which("bash") is None,
+    reason="needs the netverify console script next to the test interpreter, and bash",
+)
+
+HOLDS_SPEC = """\
+properties:
+  - name: frontend-reaches-db
+    expect: allow
+    from: [{namespace: default, podSelector: {matchLabels: {role: frontend}}}]
+    to: [{namespace: default, podSelector: {matchLabels: {role: db}}}]
+    ports: [{port: 6379, protocol: TCP}]
+  - name: db-only-on-6379
+    expect: deny
+    universe: any
+    to: [{namespace: default, podSelector: {matchLabels: {role: db}}}]
+    ports: [{port: 1, endPort: 6378}, {port: 6380, endPort: 65535}, {protocol: UDP}, {protocol: SCTP}]
+"""
+
+
+# --- a tiny evaluator for the GitHub expressions the action uses ---------------------------------
+
+_TOKEN = re.compile(
+    r"\s*(?:(?P<str>'(?:[^']|'')*')|(?P<op>&&|\|\||==|!=|!|\(|\)|,)|(?P<name>[A-Za-z_][\w.\-]*))"
+)
+
+
+class Context:
+    """Values of ``inputs.*``, ``steps.<id>.outputs.*`` and ``github.*`` for one action run."""
+
+    def __init__(self, inputs: dict[str, str], workdir: Path) -> None:
+        self.inputs = inputs
+        self.outputs: dict[str, dict[str, str]] = {}
+        self.workdir = workdir
+
+    def lookup(self, name: str) -> str:
+        parts = name.split(".")
+        if parts[0] == "inputs":
+            return self.inputs.get(parts[1], "")
+        if parts[0] == "steps" and parts[2] == "outputs":
+            return self.outputs.get(parts[1], {}).get(parts[3], "")
+        if name == "github.action_path":
+            return str(ROOT)
+        raise AssertionError(f"expression not supported by the test evaluator: {name}")
+
+    def call(self, name: str, args: list[Any]) -> Any:
+        if name == "always":
+            return True
+        if name == "hashFiles":
+            return "hash" if all((self.workdir / a).exists() for a in args) and args else ""
+        raise AssertionError(f"function not supported by the test evaluator: {name}")
+
+    def evaluate(self, expr: str) -> Any:
+        tokens = [(m.lastgroup, m.group(m.lastgroup or "")) for m in _TOKEN.finditer(expr.strip())]
+        assert "".join(t[1] for t in tokens).replace(" ", "") == expr.replace(" ", ""), expr
+        pos = 0
+
+        def peek() -> str:
+            return tokens[pos][1] if pos < len(tokens) else ""
+
+        def take() -> tuple[str | None, str]:
+            nonlocal pos
+            pos += 1
+            return tokens[pos - 1]
+
+        def primary() -> Any:
+            kind, text = take()
+            if text == "(":
+                value = disjunction()
+                assert take()[1] == ")"
+                return value
+            if text == "!":
+                return not primary()
+            if kind == "str":
+                return text[1:-1].replace("''", "'")
+            if peek() == "(":
+                take()
+                args = []
+                while peek() != ")":
+                    args.append(disjunction())
+                    if peek() == ",":
+                        take()
+                take()
+                return self.call(text, args)
+            return self.lookup(text)
+
+        def comparison() -> Any:
+            left = primary()
+            while peek() in ("==", "!="):
+                op = take()[1]
+                right = primary()
+                left = (str(left) == str(right)) if op == "==" else (str(left) != str(right))
+            return left
+
+        def conjunction() -> Any:
+            value = comparison()
+            while peek() == "&&":
+                take()
+                right = comparison()
+                value = value and right
+            return value
+
+        def disjunction() -> Any:
+            value = conjunction()
+            while peek() == "||":
+                take()
+                right = conjunction()
+                value = value or right
+            return value
+
+        result = disjunction()
+        assert pos == len(tokens), expr
+        return result
+
+    def substitute(self, text: str) -> str:
+        return re.sub(r"\$\{\{(.*?)\}\}", lambda m: str(self.evaluate(m.group(1))), text)
+
+
+def action() -> dict[str, Any]:
+    data = yaml.safe_load((ROOT / "action.yml").read_text())
+    assert isinstance(data, dict)
+    return data
+
+
+def run_action(inputs: dict[str, str], tmp_path: Path) -> tuple[Context, list[tuple[str, int]]]:
+    """Run every shell step of the composite action whose ``if`` holds; skip ``uses:`` steps
+    (their conditions are still evaluated and recorded with code -1)."""
+    spec = action()
+    defaults = {name: str(i.get("default", "")) for name, i in spec["inputs"].items()}
+    for name, i in spec["inputs"].items():
+        assert i.get("required") or "default" in i, f"input {name} needs a default"
+    ctx = Context({**defaults, **inputs}, ROOT)
+    temp = tmp_path / "runner-temp"
+    temp.mkdir()
+    out_file, summary = tmp_path / "github_output", tmp_path / "step_summary"
+    out_file.touch()
+    summary.touch()
+    ran = []
+    for step in spec["runs"]["steps"]:
+        cond = step.get("if")
+        if cond is not None and not ctx.evaluate(cond):
+            continue
+        if "uses" in step:
+            ran.append((step["name"], -1))
+            continue
+        assert step["shell"] == "bash"
+        assert "${{" not in step["run"], "expressions belong in env:, never in the script"
+        env = {
+            **os.environ,
+            "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+            "GITHUB_OUTPUT": str(out_file),
+            "GITHUB_STEP_SUMMARY": str(summary),
+            "RUNNER_TEMP": str(temp),
+        }
+        env.pop("NO_COLOR", None)
+        env.update({k: ctx.substitute(str(v)) for k, v in (step.get("env") or {}).items()})
+        out_file.write_text("")
+        # GitHub runs composite bash steps as `bash --noprofile --norc -eo pipefail {0}`.
+        proc = subprocess.run(
+            ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        ran.append((step["name"], proc.returncode))
+        if "id" in step:
+            pairs = (line.split("=", 1) for line in out_file.read_text().splitlines() if "=" in line)
+            ctx.outputs[step["id"]] = dict(pairs)
+    return ctx, ran
+
+
+def validate_sarif(path: Path) -> dict[str, Any]:
+    doc = json.loads(path.read_text())
+    cls = jsonschema.validators.validator_for(SCHEMA)
+    cls(SCHEMA, format_checker=cls.FORMAT_CHECKER).validate(doc)
+    return dict(doc)
+
+
+def test_action_on_the_seed_fails_on_the_violated_properties(tmp_path: Path) -> None:
+    sarif, junit = tmp_path / "out.sarif", tmp_path / "junit.xml"
+    inputs = {
+        "paths": "examples/seed",
+        "specs": "specs/seed.yaml",
+        "sarif-file": str(sarif),
+        "junit-file": str(junit),
+        "install": "skip",
+    }
+    ctx, ran = run_action(inputs, tmp_path)
+    steps = dict(ran)
+    assert "Install netverify" not in steps and "Set up Python" not in steps  # install: skip
+    assert ctx.outputs["check"]["exit-code"] == "1"
+    assert steps["Check properties"] == 0  # the check step itself records, never fails
+    assert steps["Upload SARIF to code scanning"] == -1  # would upload: the file exists
+    assert steps["Fail on violated properties"] == 1
+    doc = validate_sarif(sarif)
+    assert {r["properties"]["property"] for r in doc["runs"][0]["results"]} == {
+        "db-only-from-myproject",
+        "db-only-from-myproject-any",
+    }
+    summary = (tmp_path / "step_summary").read_text()
+    assert summary.startswith("## ❌ netverify check: 2 violated (of 12 properties)")
+    assert "<testsuites" in junit.read_text()
+
+
+def test_action_passes_when_every_property_holds(tmp_path: Path) -> None:
+    spec = tmp_path / "holds.yaml"
+    spec.write_text(HOLDS_SPEC)
+    sarif = tmp_path / "ok.sarif"
+    inputs = {
+        "paths": "examples/seed/namespaces.yaml\nexamples/seed/pods.yaml examples/seed/networkpolicy.yaml",
+        "specs": str(spec),
+        "sarif-file": str(sarif),
+        "install": "skip",
+        "args": "--strict --timeout 30",
+        "universe": "any",
+    }
+    ctx, ran = run_action(inputs, tmp_path)
+    assert ctx.outputs["check"]["exit-code"] == "0"
+    assert "Fail on violated properties" not in dict(ran)
+    assert validate_sarif(sarif)["runs"][0]["results"] == []
+    assert "all 2 properties hold" in (tmp_path / "step_summary").read_text()
+
+
+def test_action_reports_bad_input_with_exit_code_2(tmp_path: Path) -> None:
+    sarif = tmp_path / "none.sarif"
+    inputs = {
+        "paths": "does/not/exist",
+        "specs": "specs/seed.yaml",
+        "sarif-file": str(sarif),
+        "install": "skip",
+    }
+    ctx, ran = run_action(inputs, tmp_path)
+    assert ctx.outputs["check"]["exit-code"] == "2"
+    steps = dict(ran)
+    assert "Upload SARIF to code scanning" not in steps  # nothing to upload
+    assert steps["Fail on violated properties"] == 2
+    assert not sarif.exists()
+
+
+def test_action_installs_from_its_own_checkout() -> None:
+    (install,) = [s for s in action()["runs"]["steps"] if s.get("name") == "Install netverify"]
+    assert install["env"]["NV_ACTION_PATH"] == "${{ github.action_path }}"
+    assert 'pip install --quiet "$NV_ACTION_PATH"' in install["run"]
+    assert (ROOT / "pyproject.toml").is_file()  # the action path is an installable project
+    (upload,) = [s for s in action()["runs"]["steps"] if "upload-sarif" in s.get("uses", "")]
+    assert upload["uses"].startswith("github/codeql-action/upload-sarif@")
+
+
+# --- pre-commit -------------------------------------------------------------------------------------
+
+
+def hooks() -> list[dict[str, Any]]:
+    data = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
+    assert isinstance(data, list) and data
+    return data
+
+
+@pytest.mark.parametrize(("spec_text", "expected"), [(None, 1), (HOLDS_SPEC, 0)])
+def test_pre_commit_hook_runs_check(tmp_path: Path, spec_text: str | None, expected: int) -> None:
+    spec = "specs/seed.yaml"
+    if spec_text is not None:
+        (tmp_path / "spec.yaml").write_text(spec_text)
+        spec = str(tmp_path / "spec.yaml")
+    for hook in hooks():
+        assert {"id", "name", "entry", "language"} <= set(hook)
+        assert hook["pass_filenames"] is False  # properties need the whole policy set
+        files = re.compile(hook["files"])
+        assert files.search("examples/seed/networkpolicy.yaml") and files.search("specs/seed.yaml")
+        assert not files.search("README.md")
+        args = ["examples/seed", "--spec", spec]  # what a user puts under `args:`
+        argv = shlex.split(hook["entry"]) + args
+        assert argv[0] == "netverify"
+        env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
+        proc = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+        assert proc.returncode == expected, proc.stdout + proc.stderr
+        if expected == 1:
+            assert "db-only-from-myproject" in proc.stdout  # the reviewer sees the counterexample

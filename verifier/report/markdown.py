@@ -1,0 +1,199 @@
+"""Markdown output: a pull-request-comment-sized summary (GitHub-flavoured Markdown).
+
+``check``: a heading with the verdict, the verdict table (properties that do not hold first),
+one collapsible ``<details>`` block per violated / unknown / error property with its
+counterexample, rules involved and explanation, then the summary line. When more than
+`HOLDS_INLINE` properties hold, those rows fold into their own ``<details>`` so the comment
+stays short, and the whole document is kept under `MAX_CHARS` (GitHub rejects comments over
+65,536 characters): counterexamples that do not fit are counted, never silently dropped.
+
+`findings_markdown` renders generic `Finding`s (lint, diff) as a table with the same limits.
+All user data is escaped: ``|`` in table cells, HTML in ``<summary>``, backticks in code spans.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable
+from typing import TextIO
+
+from verifier.report.sarif import Finding, Level
+from verifier.report.text import endpoint_lines, summary_line
+from verifier.results import CheckReport, Endpoint, LintReport, PropertyResult, Verdict
+from verifier.spec import Expect
+
+MAX_CHARS = 60_000
+HOLDS_INLINE = 25
+
+ICON = {
+    Verdict.HOLDS: "✅",
+    Verdict.VIOLATED: "❌",
+    Verdict.UNKNOWN: "⚠️",
+    Verdict.ERROR: "💥",
+}
+LEVEL_ICON = {Level.ERROR: "❌", Level.WARNING: "⚠️", Level.NOTE: "ℹ️", Level.NONE: "·"}
+
+
+def code(text: str) -> str:
+    """``text`` as an inline code span that survives backticks and table pipes."""
+    longest = run = 0
+    for ch in text:
+        run = run + 1 if ch == "`" else 0
+        longest = max(longest, run)
+    fence = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}".replace("|", "\\|")
+
+
+def cell(text: str) -> str:
+    """Plain table-cell text: no line breaks, pipes and HTML escaped."""
+    return html.escape(" ".join(text.split()), quote=False).replace("|", "\\|")
+
+
+def _endpoint(endpoint: Endpoint) -> str:
+    return ", ".join(f"{key} {code(value)}" for key, value in endpoint_lines(endpoint))
+
+
+def _headline(result: PropertyResult) -> str:
+    if result.verdict is Verdict.VIOLATED:
+        if result.expect is Expect.DENY:
+            return "Counterexample: this flow is **allowed**, but the property expects deny."
+        if result.expect is Expect.ALLOW:
+            return "Counterexample: this flow is **denied**, but the property expects allow."
+        return "No flow in scope is allowed, but the property expects one to be reachable."
+    if result.verdict is Verdict.UNKNOWN:
+        return "Inconclusive: the solver gave up; this is **not** a proof either way."
+    return "The property could not be evaluated."
+
+
+def _summary_tag(result: PropertyResult) -> str:
+    """The one-line ``<summary>``: icon, name, and the flow or the reason."""
+    name = html.escape(result.name)
+    if result.verdict is Verdict.VIOLATED and result.flow is not None:
+        tail = f"counterexample <code>{html.escape(str(result.flow))}</code>"
+    elif result.verdict is Verdict.VIOLATED:
+        tail = "no flow in scope is allowed"
+    else:
+        tail = f"{result.verdict.value}: {html.escape(result.reason or 'no reason given')}"
+    return f"<summary>{ICON[result.verdict]} <b>{name}</b> — {tail}</summary>"
+
+
+def result_details(result: PropertyResult) -> str:
+    """A collapsible block with everything about one property that does not hold."""
+    lines = ["<details>", _summary_tag(result), ""]
+    if result.description:
+        lines += [f"> {cell(result.description)}", ""]
+    lines += [_headline(result), ""]
+    if result.reason:
+        lines += [f"Reason: {cell(result.reason)}", ""]
+    if result.flow is not None:
+        lines += [
+            f"- **source**: {_endpoint(result.flow.source)}",
+            f"- **destination**: {_endpoint(result.flow.destination)}",
+            f"- **port**: {code(f'{result.flow.port}/{result.flow.protocol.value}')}",
+            "",
+        ]
+    if result.rules:
+        lines += ["**Rules involved**", ""]
+        lines += [f"- {code(str(rule))} at {code(str(rule.location))}" for rule in result.rules]
+        lines.append("")
+    if result.explanation:
+        lines += ["**Why**", ""]
+        lines += [f"- {cell(line)}" for line in result.explanation]
+        lines.append("")
+    if not result.location.file.startswith("<"):
+        lines += [f"Property defined at {code(str(result.location))}.", ""]
+    lines += ["</details>", ""]
+    return "\n".join(lines)
+
+
+def _table(results: Iterable[PropertyResult]) -> list[str]:
+    lines = ["| | property | expect | universe | verdict | time |", "|:-:|---|---|---|---|--:|"]
+    for r in results:
+        verdict = r.verdict.value if r.verdict is Verdict.HOLDS else f"**{r.verdict.value}**"
+        lines.append(
+            f"| {ICON[r.verdict]} | {code(r.name)} | {r.expect.value} | {r.universe.value} "
+            f"| {verdict} | {r.seconds:.2f} s |"
+        )
+    return lines
+
+
+def _title(report: CheckReport, command: str) -> str:
+    bad = [v for v in (Verdict.VIOLATED, Verdict.ERROR, Verdict.UNKNOWN) if report.count(v)]
+    if not report.results:
+        return f"## netverify {command}: no properties"
+    if not bad:
+        return f"## {ICON[Verdict.HOLDS]} netverify {command}: all {len(report.results)} properties hold"
+    parts = ", ".join(f"{report.count(v)} {v.value}" for v in bad)
+    return f"## {ICON[bad[0]]} netverify {command}: {parts} (of {len(report.results)} properties)"
+
+
+def check_markdown(report: CheckReport, *, command: str = "check", max_chars: int = MAX_CHARS) -> str:
+    """The whole PR comment for a ``check``/``assert`` run."""
+    failing = [r for r in report.results if r.verdict is not Verdict.HOLDS]
+    holding = [r for r in report.results if r.verdict is Verdict.HOLDS]
+    parts = [_title(report, command), ""]
+    if len(holding) > HOLDS_INLINE:
+        if failing:
+            parts += [*_table(failing), ""]
+        parts += [f"<details><summary>{len(holding)} properties hold</summary>", ""]
+        parts += [*_table(holding), "", "</details>", ""]
+    else:
+        parts += [*_table(failing + holding), ""]
+    witnesses = [r for r in holding if r.flow is not None]
+    if witnesses and len(holding) <= HOLDS_INLINE:
+        parts += [f"Witness for {code(r.name)}: {code(str(r.flow))}  " for r in witnesses]
+        parts.append("")
+    if report.warnings:
+        parts += [f"<details><summary>{len(report.warnings)} input warning(s)</summary>", ""]
+        parts += [f"- {cell(w)}" for w in report.warnings]
+        parts += ["", "</details>", ""]
+    footer = f"_{summary_line(report)}_\n"
+    body = "\n".join(parts) + "\n"
+    budget = max_chars - len(body) - len(footer) - 200
+    shown = []
+    for r in failing:
+        block = result_details(r)
+        if len(block) > budget:
+            break
+        shown.append(block)
+        budget -= len(block)
+    left = len(failing) - len(shown)
+    if left:
+        shown.append(
+            f"_{left} more counterexample(s) not shown to keep this comment short; see the full report._\n"
+        )
+    return body + "\n".join(shown) + ("\n" if shown else "") + footer
+
+
+def write_check_markdown(report: CheckReport, out: TextIO, *, command: str = "check") -> None:
+    out.write(check_markdown(report, command=command))
+
+
+def findings_markdown(title: str, findings: list[Finding], *, max_chars: int = MAX_CHARS) -> str:
+    """Generic findings (lint, diff) as a table: level, rule, where, message."""
+    counts = {lvl: sum(1 for f in findings if f.level is lvl) for lvl in Level}
+    if not findings:
+        return f"## ✅ {title}: no findings\n"
+    head = ", ".join(f"{n} {lvl.value}" for lvl, n in counts.items() if n)
+    worst = next(lvl for lvl in Level if counts[lvl])
+    lines = [f"## {LEVEL_ICON[worst]} {title}: {head}", ""]
+    lines += ["| | rule | where | message |", "|:-:|---|---|---|"]
+    size = sum(len(x) + 1 for x in lines)
+    for n, f in enumerate(findings):
+        where = code(str(f.location)) if f.location is not None else ""
+        row = f"| {LEVEL_ICON[f.level]} | {code(f.rule_id)} | {where} | {cell(f.message)} |"
+        if size + len(row) > max_chars - 200:
+            lines += ["", f"_{len(findings) - n} more finding(s) not shown; see the full report._"]
+            break
+        lines.append(row)
+        size += len(row) + 1
+    return "\n".join(lines) + "\n"
+
+
+def lint_markdown(report: LintReport) -> str:
+    """``lint --format markdown``: the findings table (via the generic SARIF-shaped findings)."""
+    from verifier.report.sarif import lint_findings
+
+    _, findings = lint_findings(report)
+    return findings_markdown("netverify lint", findings)

@@ -1,0 +1,430 @@
+"""SARIF 2.1.0 output, for GitHub code scanning and every other SARIF viewer.
+
+The writer is generic: it takes `FindingRule`s (one per property kind or lint ID) and
+`Finding`s (rule ID, level, message, a primary `Location`, related locations), so ``check``,
+``lint`` and ``diff`` share it. `check_findings` turns a `CheckReport` into findings:
+
+- one result per property that does not hold, located at the property in its spec file,
+  with ``relatedLocations`` at the policies and rules involved (file, line, column from
+  loading). Properties that hold produce no result: code scanning turns every result into an
+  alert, and a property that starts to hold again closes its alert;
+- ``violated`` → ``kind: fail``, ``level: error``; ``unknown`` → ``kind: open`` (SARIF's
+  "could not determine pass or fail") — never a pass; ``error`` → ``kind: open`` plus an
+  error notification in the invocation, whose ``executionSuccessful`` is then false;
+- ``partialFingerprints["netverifyFinding/v1"]`` hashes the property name, its kind and the
+  involved rule IDs (``namespace/name ingress[0]``), never line numbers: moving a property in
+  its file keeps its alert.
+
+Paths are made relative to the working directory when they lie below it (code scanning wants
+repository-relative URIs) and percent-encoded; input read from stdin has no location.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import posixpath
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, TextIO
+from urllib.parse import quote
+
+from verifier import __version__
+from verifier.errors import Location
+from verifier.report.json_out import flow_json, rule_json
+from verifier.results import CheckReport, LintReport, PropertyResult, RuleRef, Severity, Verdict
+from verifier.spec import Expect
+
+SARIF_VERSION = "2.1.0"
+SARIF_SCHEMA_URI = (
+    "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+)
+FINGERPRINT_KEY = "netverifyFinding/v1"
+SRCROOT = "%SRCROOT%"
+
+
+class Level(StrEnum):
+    """SARIF ``level``: how bad a finding is (``none`` for results that are not failures)."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    NOTE = "note"
+    NONE = "none"
+
+
+class Kind(StrEnum):
+    """SARIF ``kind``: ``fail`` is a real finding; ``open`` = the tool could not decide."""
+
+    FAIL = "fail"
+    OPEN = "open"
+    PASS = "pass"
+    INFORMATIONAL = "informational"
+
+
+@dataclass(frozen=True, slots=True)
+class FindingRule:
+    """A reporting rule (``tool.driver.rules[]``): a property kind or a lint ID."""
+
+    id: str
+    name: str  # PascalCase-ish identifier, e.g. ``DenyProperty``
+    short: str  # one sentence
+    full: str = ""
+    level: Level = Level.ERROR  # default level of its failures
+    help_uri: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Related:
+    """A related location (a policy or rule involved) with what it did."""
+
+    location: Location
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One result, independent of the command that produced it.
+
+    ``identity`` is what makes the finding the same finding across runs (hashed into the
+    partial fingerprint); it must not contain line numbers. ``properties`` is an open property
+    bag copied to the SARIF result (e.g. the counterexample flow as netverify JSON).
+    """
+
+    rule_id: str
+    level: Level
+    message: str
+    location: Location | None
+    identity: tuple[str, ...]
+    kind: Kind = Kind.FAIL
+    related: tuple[Related, ...] = ()
+    properties: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Notification:
+    """A tool execution notification: an input warning or a property that could not be evaluated."""
+
+    level: Level
+    message: str
+    location: Location | None = None
+
+
+PROPERTY_RULES: dict[Expect, FindingRule] = {
+    Expect.DENY: FindingRule(
+        id="property/deny",
+        name="DenyProperty",
+        short="A deny property is violated: a flow in its scope is allowed.",
+        full="A spec property with expect: deny claims that no flow from its sources to its "
+        "destinations on its ports is allowed. The result's counterexample is an allowed flow; "
+        "the related locations are the policy rules that allow it.",
+    ),
+    Expect.ALLOW: FindingRule(
+        id="property/allow",
+        name="AllowProperty",
+        short="An allow property is violated: a flow in its scope is denied.",
+        full="A spec property with expect: allow claims that every flow from its sources to its "
+        "destinations on its ports is allowed. The result's counterexample is a denied flow; "
+        "the related locations are the isolating policies none of whose rules match it.",
+    ),
+    Expect.REACHABLE: FindingRule(
+        id="property/reachable",
+        name="ReachableProperty",
+        short="A reachable property is violated: no flow in its scope is allowed.",
+        full="A spec property with expect: reachable claims that at least one flow from its "
+        "sources to its destinations on its ports is allowed; no such flow exists.",
+    ),
+}
+
+
+# --- locations ---------------------------------------------------------------------------------
+
+
+def artifact_uri(path: str) -> tuple[str, str | None] | None:
+    """(URI, uriBaseId) for a file path; None for ``<stdin>``/``<command line>`` pseudo-files.
+
+    Relative paths (and absolute ones below the working directory) become ``%SRCROOT%``-relative
+    URIs with forward slashes; other absolute paths become ``file://`` URIs.
+    """
+    if not path or path.startswith("<"):
+        return None
+    p = Path(path)
+    if p.is_absolute():
+        try:
+            p = p.relative_to(Path.cwd())
+        except ValueError:
+            return p.as_uri(), None
+    rel = posixpath.normpath(p.as_posix().replace(os.sep, "/"))
+    return quote(rel, safe="/-._~"), SRCROOT
+
+
+def physical_location(location: Location) -> dict[str, Any] | None:
+    """A SARIF ``physicalLocation`` (region only when the line is known)."""
+    uri = artifact_uri(location.file)
+    if uri is None:
+        return None
+    artifact: dict[str, Any] = {"uri": uri[0]}
+    if uri[1] is not None:
+        artifact["uriBaseId"] = uri[1]
+    physical: dict[str, Any] = {"artifactLocation": artifact}
+    if location.line > 0:
+        physical["region"] = {"startLine": location.line, "startColumn": max(location.column, 1)}
+    return physical
+
+
+def _location(
+    location: Location, message: str | None = None, ident: int | None = None
+) -> dict[str, Any] | None:
+    physical = physical_location(location)
+    if physical is None:
+        return None
+    out: dict[str, Any] = {"physicalLocation": physical}
+    if ident is not None:
+        out["id"] = ident
+    if message:
+        out["message"] = {"text": message}
+    return out
+
+
+def fingerprint(identity: tuple[str, ...]) -> str:
+    """A stable hash of a finding's identity (NUL-separated, so parts cannot run together)."""
+    return hashlib.sha256("\0".join(identity).encode()).hexdigest()[:32]
+
+
+# --- the log ------------------------------------------------------------------------------------
+
+
+def _rule_json(rule: FindingRule) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "id": rule.id,
+        "name": rule.name,
+        "shortDescription": {"text": rule.short},
+        "defaultConfiguration": {"level": rule.level.value},
+    }
+    if rule.full:
+        out["fullDescription"] = {"text": rule.full}
+    if rule.help_uri:
+        out["helpUri"] = rule.help_uri
+    return out
+
+
+def _result_json(finding: Finding, rule_index: dict[str, int]) -> dict[str, Any]:
+    # SARIF §3.27.9: a result whose kind is not "fail" has level "none".
+    level = finding.level if finding.kind is Kind.FAIL else Level.NONE
+    out: dict[str, Any] = {
+        "ruleId": finding.rule_id,
+        "kind": finding.kind.value,
+        "level": level.value,
+        "message": {"text": finding.message},
+    }
+    if finding.rule_id in rule_index:
+        out["ruleIndex"] = rule_index[finding.rule_id]
+    primary = None if finding.location is None else _location(finding.location)
+    if primary is not None:
+        out["locations"] = [primary]
+    related = [
+        loc
+        for n, r in enumerate(finding.related)
+        if (loc := _location(r.location, r.message, ident=n + 1)) is not None
+    ]
+    if related:
+        out["relatedLocations"] = related
+    out["partialFingerprints"] = {FINGERPRINT_KEY: fingerprint(finding.identity)}
+    if finding.properties:
+        out["properties"] = finding.properties
+    return out
+
+
+def _notification_json(note: Notification) -> dict[str, Any]:
+    out: dict[str, Any] = {"level": note.level.value, "message": {"text": note.message}}
+    if note.location is not None and (loc := _location(note.location)) is not None:
+        out["locations"] = [loc]
+    return out
+
+
+def sarif_log(
+    rules: list[FindingRule],
+    findings: list[Finding],
+    *,
+    notifications: list[Notification] | None = None,
+    properties: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A complete SARIF 2.1.0 log with one run of netverify.
+
+    ``executionSuccessful`` is false iff some notification is an error.
+    """
+    notes = notifications or []
+    rule_index = {rule.id: n for n, rule in enumerate(rules)}
+    invocation: dict[str, Any] = {
+        "executionSuccessful": not any(n.level is Level.ERROR for n in notes),
+    }
+    if notes:
+        invocation["toolExecutionNotifications"] = [_notification_json(n) for n in notes]
+    run: dict[str, Any] = {
+        "tool": {
+            "driver": {
+                "name": "netverify",
+                "version": __version__,
+                "semanticVersion": __version__,
+                "rules": [_rule_json(r) for r in rules],
+            }
+        },
+        "invocations": [invocation],
+        "columnKind": "unicodeCodePoints",
+        "originalUriBaseIds": {SRCROOT: {"description": {"text": "The directory netverify ran in."}}},
+        "results": [_result_json(f, rule_index) for f in findings],
+    }
+    if properties:
+        run["properties"] = properties
+    return {"$schema": SARIF_SCHEMA_URI, "version": SARIF_VERSION, "runs": [run]}
+
+
+def write_sarif(log: dict[str, Any], out: TextIO) -> None:
+    json.dump(log, out, indent=2)
+    out.write("\n")
+
+
+# --- check reports ------------------------------------------------------------------------------
+
+
+def rule_id(rule: RuleRef) -> str:
+    """The stable identity of a rule: ``namespace/name ingress[0]`` (no line numbers)."""
+    return str(rule)
+
+
+def violation_message(result: PropertyResult) -> str:
+    """One sentence: which property, what went wrong, and the counterexample flow."""
+    head = f"{result.expect.value} property '{result.name}' ({result.universe.value} universe)"
+    if result.verdict is Verdict.UNKNOWN:
+        return f"{head} is inconclusive: {result.reason or 'the solver gave up'}. This is not a proof."
+    if result.verdict is Verdict.ERROR:
+        return f"{head} could not be evaluated: {result.reason or 'unknown error'}"
+    if result.flow is None:
+        return f"{head} is violated: no flow in its scope is allowed."
+    rules = ", ".join(rule_id(r) for r in result.rules)
+    if result.expect is Expect.ALLOW:
+        why = f" (isolated by {rules}; no rule matches)" if rules else ""
+        return f"{head} is violated: the flow {result.flow} is denied{why}."
+    why = f" by {rules}" if rules else ""
+    return f"{head} is violated: the flow {result.flow} is allowed{why}."
+
+
+def _related(result: PropertyResult) -> tuple[Related, ...]:
+    out = []
+    for rule in result.rules:
+        if rule.index is None:
+            what = f"{rule}: isolates the {'destination' if rule.direction.value == 'Ingress' else 'source'}"
+        elif result.expect is Expect.ALLOW:
+            what = f"{rule}"
+        else:
+            what = f"{rule}: allows the counterexample flow"
+        out.append(Related(rule.location, what))
+    return tuple(out)
+
+
+def check_findings(report: CheckReport) -> list[Finding]:
+    """One finding per property that does not hold, in report order."""
+    findings = []
+    for r in report.results:
+        if r.verdict is Verdict.HOLDS:
+            continue
+        props: dict[str, Any] = {
+            "property": r.name,
+            "verdict": r.verdict.value,
+            "expect": r.expect.value,
+            "universe": r.universe.value,
+        }
+        if r.flow is not None and r.verdict is Verdict.VIOLATED:
+            props["counterexample"] = flow_json(r.flow)
+        if r.rules:
+            props["rules"] = [rule_json(rule) for rule in r.rules]
+        if r.explanation:
+            props["explanation"] = list(r.explanation)
+        location: Location | None = r.location
+        if physical_location(r.location) is None:
+            # A command-line property: point at the first rule involved, if any.
+            location = next((rule.location for rule in r.rules if physical_location(rule.location)), None)
+        findings.append(
+            Finding(
+                rule_id=PROPERTY_RULES[r.expect].id,
+                level=Level.ERROR,
+                kind=Kind.FAIL if r.verdict is Verdict.VIOLATED else Kind.OPEN,
+                message=violation_message(r),
+                location=location,
+                identity=(r.name, r.expect.value, *sorted(rule_id(rule) for rule in r.rules)),
+                related=_related(r),
+                properties=props,
+            )
+        )
+    return findings
+
+
+def check_sarif(report: CheckReport) -> dict[str, Any]:
+    """The SARIF log of a ``check``/``assert`` run.
+
+    Input warnings become warning notifications; properties whose verdict is ``error`` also
+    become error notifications (so ``executionSuccessful`` is false). ``run.properties`` holds
+    the verdict counts of *all* properties, including those that hold.
+    """
+    notes = [Notification(Level.WARNING, w) for w in report.warnings]
+    notes.extend(
+        Notification(Level.ERROR, violation_message(r), r.location)
+        for r in report.results
+        if r.verdict is Verdict.ERROR
+    )
+    summary = {v.value: report.count(v) for v in Verdict}
+    return sarif_log(
+        list(PROPERTY_RULES.values()),
+        check_findings(report),
+        notifications=notes,
+        properties={"summary": summary, "properties": len(report.results)},
+    )
+
+
+def write_check_sarif(report: CheckReport, out: TextIO) -> None:
+    write_sarif(check_sarif(report), out)
+
+
+# --- lint reports -------------------------------------------------------------------------------
+
+_LINT_LEVEL = {"error": Level.ERROR, "warning": Level.WARNING, "info": Level.NOTE}
+
+
+def lint_findings(report: LintReport) -> tuple[list[FindingRule], list[Finding]]:
+    """Rules (one per lint ID present, ``NV001`` …) and one finding per lint finding.
+
+    The identity of a lint finding is its ID, object and message (no line numbers).
+    """
+    rules: dict[str, FindingRule] = {}
+    findings = []
+    for f in report.findings:
+        level = _LINT_LEVEL.get(f.severity.value, Level.WARNING)
+        rules.setdefault(
+            f.id,
+            FindingRule(
+                id=f.id,
+                name=f"Lint{f.id}",
+                short=f"netverify lint {f.id} (see docs for the list of lint IDs).",
+                level=level,
+            ),
+        )
+        findings.append(
+            Finding(
+                rule_id=f.id,
+                level=level,
+                message=f"{f.object}: {f.message}" if f.object else f.message,
+                location=f.location,
+                identity=(f.id, f.object, f.message),
+                properties={"object": f.object, "severity": f.severity.value},
+            )
+        )
+    return sorted(rules.values(), key=lambda r: r.id), findings
+
+
+def lint_sarif(report: LintReport) -> dict[str, Any]:
+    """The SARIF log of a ``lint`` run; checks that could not run are warning notifications."""
+    rules, findings = lint_findings(report)
+    notes = [Notification(Level.WARNING, w) for w in (*report.warnings, *report.skipped)]
+    counts = {s.value: report.count(s) for s in Severity}
+    return sarif_log(rules, findings, notifications=notes, properties={"summary": counts})
