@@ -193,3 +193,287 @@ class MatrixResult(BaseModel):
 
     def allowed(self, i: int, j: int) -> bool:
         return bool(self.rows[i] >> j & 1)
+
+
+# --------------------------------------------------------------------------------------------
+# The questions of issue 4: explain, regions (diff, exposure), the safe-change gate, lint.
+
+
+class PeerCheck(BaseModel):
+    """Whether one peer of a rule matches the other endpoint, and why (one line)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    peer: str
+    matched: bool
+    reason: str
+
+
+class PortCheck(BaseModel):
+    """Whether one port entry of a rule matches the flow's port/protocol, and why."""
+
+    model_config = ConfigDict(frozen=True)
+
+    port: str
+    matched: bool
+    reason: str
+
+
+class RuleCheck(BaseModel):
+    """One rule of an isolating policy judged against a flow.
+
+    A rule matches iff ``peers_ok`` (no ``from``/``to`` = all peers, else some peer matches)
+    AND ``ports_ok`` (no ``ports`` = all, else some entry matches). ``peers``/``ports`` are
+    empty when the rule has no such list (it then matches every peer / every port).
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    rule: RuleRef
+    matched: bool
+    peers_ok: bool
+    ports_ok: bool
+    peers: tuple[PeerCheck, ...] = ()
+    ports: tuple[PortCheck, ...] = ()
+
+
+class PolicyCheck(BaseModel):
+    """A policy of the pod's namespace: whether it isolates the pod in this direction (and
+    why not), and — when it does — every rule judged."""
+
+    model_config = ConfigDict(frozen=True)
+
+    policy: RuleRef
+    isolates: bool
+    reason: str
+    rules: tuple[RuleCheck, ...] = ()
+
+
+class SideExplanation(BaseModel):
+    """One side of a flow: egress at the source or ingress at the destination.
+
+    ``policies`` are the policies of the pod's namespace (isolating ones first); the side
+    allows the flow iff it is not isolated or some rule of an isolating policy matched.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    direction: Direction
+    endpoint: str
+    isolated: bool
+    allowed: bool
+    policies: tuple[PolicyCheck, ...] = ()
+
+
+class Explanation(BaseModel):
+    """``explain``: the verdict on one concrete flow and the full chain behind it.
+
+    ``allowed`` is the oracle's verdict; ``egress``/``ingress`` are None for an external end.
+    ``blockers`` lists, when denied, one line per isolating policy that failed, naming the
+    reason each of its rules did not match.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    flow: Flow
+    allowed: bool
+    self_traffic: bool = False
+    egress: SideExplanation | None = None
+    ingress: SideExplanation | None = None
+    blockers: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+
+
+class AddressRange(BaseModel):
+    """A closed range of addresses ``first``–``last`` and the CIDRs that cover it exactly."""
+
+    model_config = ConfigDict(frozen=True)
+
+    first: str
+    last: str
+    cidrs: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        if len(self.cidrs) <= 3:
+            return ", ".join(self.cidrs)
+        return f"{self.first}-{self.last}"
+
+
+class PodGroup(BaseModel):
+    """Inventory pods that no policy tells apart: one namespace, the same mentioned labels."""
+
+    model_config = ConfigDict(frozen=True)
+
+    namespace: str
+    labels: dict[str, str] = {}
+    pods: tuple[str, ...] = ()
+
+
+class EndpointSet(BaseModel):
+    """One side of a region: a set of endpoints, described so that a person can read it.
+
+    ``kind``: ``pod`` (inventory pods, listed in ``groups``), ``new-pod`` (the `any`
+    universe: every pod satisfying the constraints) or ``external`` (addresses only).
+    Constraints are AND-ed; an empty constraint list means "no constraint". ``addresses``
+    None = any address (of the packet's family); otherwise the union of the ranges.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: EndpointKind
+    description: str
+    groups: tuple[PodGroup, ...] = ()
+    namespaces: tuple[str, ...] = ()
+    namespace_labels: tuple[str, ...] = ()
+    labels: tuple[str, ...] = ()
+    named_ports: tuple[str, ...] = ()
+    addresses: tuple[AddressRange, ...] | None = None
+
+
+class FlowRegion(BaseModel):
+    """A box of flows — sources × destinations × protocols × ports — entirely inside the
+    set asked about (proved by Z3), with one concrete ``example`` flow from it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    source: EndpointSet
+    destination: EndpointSet
+    protocols: tuple[Protocol, ...]
+    ports: tuple[int, int]
+    example: Flow
+
+    @property
+    def port_text(self) -> str:
+        lo, hi = self.ports
+        if (lo, hi) == (1, 65535):
+            return "any port"
+        return str(lo) if lo == hi else f"{lo}-{hi}"
+
+
+class RegionStatus(StrEnum):
+    """How complete a region list is."""
+
+    COMPLETE = "complete"  # the solver proved no flow is left outside the listed regions
+    TRUNCATED = "truncated"  # more regions exist and were not listed (the cap was hit)
+    UNKNOWN = "unknown"  # the solver gave up: the list may be incomplete
+    ERROR = "error"  # an example flow disagreed with the oracle (internal inconsistency)
+
+
+class RegionList(BaseModel):
+    """A set of flows as compact regions. Empty and ``complete`` = proved empty."""
+
+    model_config = ConfigDict(frozen=True)
+
+    status: RegionStatus
+    regions: tuple[FlowRegion, ...] = ()
+    reason: str = ""
+    solver_calls: int = 0
+
+    @property
+    def proved_empty(self) -> bool:
+        return self.status is RegionStatus.COMPLETE and not self.regions
+
+
+class DiffResult(BaseModel):
+    """``diff``: flows allowed by the new policies and not by the old (``added``) and the
+    reverse (``removed``), in one universe, over the same inventory."""
+
+    model_config = ConfigDict(frozen=True)
+
+    universe: Universe
+    added: RegionList
+    removed: RegionList
+    seconds: float = 0.0
+    warnings: tuple[str, ...] = ()
+
+    def check_verdict(self, check: str) -> Verdict:
+        """``equivalent`` (nothing added or removed) / ``no-new-access`` (nothing added)."""
+        lists = (self.added, self.removed) if check == "equivalent" else (self.added,)
+        if any(rl.regions for rl in lists):
+            return Verdict.VIOLATED
+        if any(rl.status is RegionStatus.ERROR for rl in lists):
+            return Verdict.ERROR
+        if all(rl.proved_empty for rl in lists):
+            return Verdict.HOLDS
+        return Verdict.UNKNOWN
+
+
+class GateStep(BaseModel):
+    """One step of the safe-change gate. ``verdict`` holds = the step passed (proved)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    title: str
+    verdict: Verdict
+    detail: str = ""
+    flow: Flow | None = None
+    regions: RegionList | None = None
+
+
+class GateResult(BaseModel):
+    """The three steps: the intent was false before, is true after, and nothing outside the
+    intent's scope changed. The change is safe iff all three hold."""
+
+    model_config = ConfigDict(frozen=True)
+
+    intent: str
+    universe: Universe
+    steps: tuple[GateStep, ...]
+    seconds: float = 0.0
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def verdict(self) -> Verdict:
+        order = (Verdict.VIOLATED, Verdict.ERROR, Verdict.UNKNOWN)
+        for v in order:
+            if any(s.verdict is v for s in self.steps):
+                return v
+        return Verdict.HOLDS
+
+
+class Severity(StrEnum):
+    """How bad a lint finding is."""
+
+    ERROR = "error"  # traffic is certainly not what the author meant (e.g. DNS blocked)
+    WARNING = "warning"  # likely a mistake (dead rule, trap)
+    INFO = "info"  # worth knowing (unprotected pods, redundant rule)
+
+
+class Finding(BaseModel):
+    """One lint finding: a stable ``id`` (NV001…), the object and a one-line why."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    severity: Severity
+    object: str
+    message: str
+    location: Location = Location("<unknown>")
+
+
+class LintReport(BaseModel):
+    """Every finding, in a stable order, plus the checks that could not run and why."""
+
+    model_config = ConfigDict(frozen=True)
+
+    universe: Universe
+    findings: tuple[Finding, ...]
+    skipped: tuple[str, ...] = ()
+    seconds: float = 0.0
+    warnings: tuple[str, ...] = ()
+
+    def count(self, severity: Severity) -> int:
+        return sum(1 for f in self.findings if f.severity is severity)
+
+
+class ExposureResult(BaseModel):
+    """``exposure``: who can reach the destination set, as regions of allowed flows."""
+
+    model_config = ConfigDict(frozen=True)
+
+    universe: Universe
+    destination: str
+    regions: RegionList
+    seconds: float = 0.0
+    warnings: tuple[str, ...] = ()

@@ -230,6 +230,26 @@ class Encoding:
             ]
         )
 
+    def relaxed_domain(self, ep: SymEndpoint) -> z3.BoolRef:
+        """A superset of every universe's endpoints that is cheap to encode: any pod of an
+        existing namespace (its real labels) with any labels, named ports and pod address, or
+        an external address. An unsat answer over it holds in both universes (lint uses it
+        for the end of a flow whose exact domain does not matter to the question)."""
+        t, vocab = self.t, self.vocab
+        existing = t.or_([t.eq(ep.ns_name, self._name_code(n)) for n in self.cluster.namespaces])
+        pod = t.and_(
+            [
+                existing,
+                self._namespace_labels(ep),
+                *[t.le_const(ep.pod[k], kv.other) for k, kv in vocab.pod_keys.items()],
+                self.at(ep, self.inventory.pod_space),
+            ]
+        )
+        external = t.and_(
+            [self.at(ep, self.inventory.external_space), *[t.eq(v, 0) for v in ep.ports.values()]]
+        )
+        return t.ite(ep.is_pod, pod, external)
+
     def flow_domain(self) -> z3.BoolRef:
         """Port, protocol, one address family per packet, and no pod talking to itself."""
         t, src, dst = self.t, self.src, self.dst

@@ -1,0 +1,177 @@
+"""``lint``: each finding on a hand-built case whose answer follows from the semantics, and a
+hypothesis check that a rule reported redundant really changes no verdict (oracle)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from tests.strategies import (
+    clusters,
+    expr,
+    flows,
+    ip_peer,
+    make_cluster,
+    make_pod,
+    make_policy,
+    ns_peer,
+    pod_peer,
+    port,
+    rule,
+    sel,
+)
+from verifier.cli import app
+from verifier.model import AnalysisOptions, Cluster, Direction, Universe
+from verifier.oracle import decide
+from verifier.query.lint import lint
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED = str(ROOT / "examples" / "seed")
+
+
+def ids(cluster: Cluster, universe: Universe | None = None, **kw: object) -> dict[str, list[str]]:
+    report = lint(cluster, AnalysisOptions(universe=universe), **kw)  # type: ignore[arg-type]
+    out: dict[str, list[str]] = {}
+    for f in report.findings:
+        out.setdefault(f.id, []).append(f.object)
+    return out
+
+
+A = make_pod("x", "a", {"app": "a"}, ["10.0.0.1"])
+B = make_pod("x", "b", {"app": "b"}, ["10.0.0.2"], [("http", 80)])
+
+
+def test_selects_nothing_and_can_never_select() -> None:
+    nobody = make_policy("x", "nobody", sel(app="zzz"), ingress=[])
+    never = make_policy(
+        "x", "never", sel(None, expr("app", "In", "a"), expr("app", "NotIn", "a")), ingress=[]
+    )
+    found = ids(make_cluster([A, B], [nobody, never]))
+    assert found["NV001"] == ["x/nobody"]
+    assert found["NV002"] == ["x/never"]
+
+
+def test_dead_peers_and_rules_and_podselector_meant_as_namespace() -> None:
+    pol = make_policy(
+        "x",
+        "p",
+        sel(app="b"),
+        ingress=[
+            rule([pod_peer(sel(app="ghost"))]),
+            rule([pod_peer(sel(None, expr("k", "Exists"), expr("k", "DoesNotExist")))]),
+            rule([pod_peer(sel(team="blue"))]),
+        ],
+    )
+    cluster = make_cluster([A, B], [pol], namespaces={"y": {"team": "blue"}})
+    found = ids(cluster)
+    assert "x/p ingress[0] peer[0]" in found["NV003"]
+    assert found["NV004"] == ["x/p ingress[1] peer[0]"]
+    assert set(found["NV005"]) >= {"x/p ingress[0]", "x/p ingress[2]"}
+    assert found["NV016"] == ["x/p ingress[2] peer[0]"]
+
+
+def test_redundant_rule_vacuous_and_redundant_policy() -> None:
+    wide = rule([pod_peer(sel(app="a"))])
+    narrow = rule([pod_peer(sel(app="a"))], [port(80)])
+    pol = make_policy("x", "p", sel(app="b"), ingress=[wide, narrow])
+    allow_all = make_policy("x", "open", sel(app="a"), ingress=[rule()])
+    copy = make_policy("x", "copy", sel(app="b"), ingress=[wide])
+    found = ids(make_cluster([A, B], [pol, allow_all, copy]))
+    assert "x/p ingress[1]" in found["NV006"]  # shadowed by ingress[0]
+    assert "x/open" in found["NV007"]
+    assert set(found["NV008"]) >= {"x/copy"}
+
+
+def test_named_port_nobody_defines_and_uncovered_pods() -> None:
+    pol = make_policy(
+        "x", "p", sel(app="b"), ingress=[rule(None, [port("grpc")]), rule(None, [port("http")])]
+    )
+    found = ids(make_cluster([A, B], [pol]))
+    assert found["NV010"] == ["x/p ingress[0]"]
+    assert found["NV009"] == ["namespace x", "namespace x"]  # a (ingress) and a, b (egress)
+
+
+def test_dns_blocked_and_allowed() -> None:
+    blocked = make_policy("x", "eg", sel(app="a"), egress=[rule([ip_peer("10.0.0.0/24")], [port(443)])])
+    assert ids(make_cluster([A, B], [blocked]))["NV011"] == ["x/a"]
+    udp_only = make_policy("x", "eg", sel(app="a"), egress=[rule(None, [port(53, "UDP")])])
+    found = ids(make_cluster([A, B], [udp_only]))
+    assert "NV011" not in found and found["NV012"] == ["x/a"]
+    both = make_policy(
+        "x",
+        "eg",
+        sel(app="a"),
+        egress=[
+            rule(
+                [ns_peer(sel({"kubernetes.io/metadata.name": "kube-system"}))],
+                [port(53, "UDP"), port(53, "TCP")],
+            )
+        ],
+    )
+    found = ids(make_cluster([A, B], [both]))
+    assert "NV011" not in found and "NV012" not in found
+    # Without pods: no egress rule in the namespace can allow UDP 53.
+    assert ids(make_cluster([], [blocked]))["NV011"] == ["x/eg"]
+
+
+def test_allow_all_next_to_default_deny_and_split_peers() -> None:
+    deny = make_policy("x", "deny", sel(), ingress=[])
+    allow_all = make_policy("x", "all", sel(app="b"), ingress=[rule()])
+    split = make_policy(
+        "x", "split", sel(app="b"), ingress=[rule([ns_peer(sel(team="blue")), pod_peer(sel(app="a"))])]
+    )
+    found = ids(make_cluster([A, B], [deny, allow_all, split]))
+    assert found["NV013"] == ["x/all ingress[0]"]
+    assert found["NV017"] == ["x/split ingress[0]"]
+
+
+def test_raw_traps_from_the_manifest(tmp_path: Path) -> None:
+    path = tmp_path / "np.yaml"
+    path.write_text(
+        "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p, namespace: x}\n"
+        "spec:\n  podSelector: {}\n  ingress:\n  - from: []\n    ports: [{port: 80}]\n  egress: []\n"
+    )
+    from verifier.load import load_cluster
+
+    cluster = load_cluster([str(path)]).cluster
+    found = ids(cluster, paths=[str(path)])
+    assert found["NV014"] == ["x/p ingress[0]"]
+    assert found["NV015"] == ["x/p"]
+    report = lint(cluster, AnalysisOptions(), paths=["-"])
+    assert any("stdin" in s for s in report.skipped)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_removing_a_redundant_rule_changes_no_verdict(data: st.DataObject) -> None:
+    cluster = data.draw(clusters(max_pods=4, max_policies=3))
+    universe = data.draw(st.sampled_from(tuple(Universe)))
+    report = lint(cluster, AnalysisOptions(universe=universe))
+    for finding in (f for f in report.findings if f.id == "NV006"):
+        key, where = finding.object.split(" ")
+        direction = Direction.INGRESS if where.startswith("ingress") else Direction.EGRESS
+        index = int(where[where.index("[") + 1 : -1])
+        field = direction.value.lower()
+        policies = []
+        for p in cluster.policies:
+            if p.key == key:
+                p = p.model_copy(update={field: tuple(r for r in p.rules(direction) if r.index != index)})
+            policies.append(p)
+        without = cluster.model_copy(update={"policies": tuple(policies)})
+        for _ in range(10):
+            f = data.draw(flows(cluster))
+            assert decide(cluster, f).allowed == decide(without, f).allowed, (finding, f)
+
+
+def test_cli_lint_json_and_fail_on() -> None:
+    runner = CliRunner()
+    out = runner.invoke(app, ["lint", SEED, "-f", "json"])
+    assert out.exit_code == 1  # NV011: the db's egress blocks DNS
+    data = json.loads(out.stdout)
+    assert data["schema"] == "netverify.lint/v1"
+    assert any(f["id"] == "NV011" and f["severity"] == "error" for f in data["findings"])
+    assert runner.invoke(app, ["lint", SEED, "--fail-on", "never"]).exit_code == 0

@@ -1,0 +1,216 @@
+"""``netverify diff`` (semantic diff, equivalence, containment) and ``netverify gate``
+(the safe-change gate)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from verifier.cli.common import (
+    EXIT_OK,
+    EXIT_UNKNOWN,
+    EXIT_USAGE,
+    EXIT_VIOLATED,
+    FormatOpt,
+    IpblockPodsOpt,
+    OutputFormat,
+    OutputOpt,
+    Paths,
+    PodCidrOpt,
+    RlimitOpt,
+    StrictOpt,
+    TimeoutOpt,
+    UniverseOpt,
+    analysis_options,
+    app,
+    console_for,
+    guarded,
+    load_input,
+    open_output,
+    stderr_console,
+)
+from verifier.errors import InputError, UsageError
+
+if TYPE_CHECKING:
+    from verifier.model import Cluster
+
+
+class FailOn(StrEnum):
+    ADDED = "added"
+    REMOVED = "removed"
+    ANY = "any"
+
+
+class CheckChoice(StrEnum):
+    EQUIVALENT = "equivalent"
+    NO_NEW_ACCESS = "no-new-access"
+
+
+Against = Annotated[
+    list[str],
+    typer.Option("--against", metavar="NEW_PATH", help="The new version's manifests (repeatable)."),
+]
+MaxRegions = Annotated[
+    int,
+    typer.Option(
+        "--max-regions", min=1, metavar="N", help="List at most N regions per set (more are reported)."
+    ),
+]
+
+
+def _verdict_code(verdict: object, strict: bool) -> int:
+    from verifier.results import Verdict
+
+    if verdict is Verdict.VIOLATED:
+        return EXIT_VIOLATED
+    if verdict is Verdict.ERROR:
+        return EXIT_USAGE
+    if verdict is Verdict.UNKNOWN and strict:
+        return EXIT_UNKNOWN
+    return EXIT_OK
+
+
+@app.command()
+@guarded
+def diff(
+    paths: Paths,
+    against: Against,
+    fail_on: Annotated[
+        FailOn | None,
+        typer.Option("--fail-on", help="Exit 1 if flows were added / removed / either.", show_default=False),
+    ] = None,
+    check: Annotated[
+        CheckChoice | None,
+        typer.Option(
+            "--check",
+            help="equivalent: nothing added or removed; no-new-access: nothing added. Exit 0 proved, 1 refuted.",
+            show_default=False,
+        ),
+    ] = None,
+    max_regions: MaxRegions = 20,
+    universe: UniverseOpt = None,
+    pod_cidr: PodCidrOpt = None,
+    ipblock_pods: IpblockPodsOpt = True,
+    timeout: TimeoutOpt = 60.0,
+    rlimit: RlimitOpt = 0,
+    strict: StrictOpt = False,
+    fmt: FormatOpt = OutputFormat.TEXT,
+    output: OutputOpt = None,
+) -> int:
+    """Semantic diff: flows the new policies (--against) allow that the old (PATH) did not, and
+    vice versa, as compact regions with an example flow each."""
+    from verifier.query.diff import diff as run_diff
+    from verifier.report import render_diff, write_diff_json
+    from verifier.results import RegionStatus, Verdict
+
+    options = analysis_options(universe, pod_cidr, ipblock_pods, timeout, rlimit)
+    old, new, warnings = _load_pair(paths, against)
+    result = run_diff(old, new, options, max_regions=max_regions, warnings=warnings)
+    with open_output(output) as out:
+        if fmt is OutputFormat.JSON:
+            write_diff_json(result, out)
+        else:
+            render_diff(
+                result,
+                console_for(out),
+                check=None if check is None else check.value,
+                warnings_console=stderr_console(),
+            )
+    codes = [EXIT_OK]
+    if check is not None:
+        codes.append(_verdict_code(result.check_verdict(check.value), strict))
+    if fail_on is not None:
+        lists = {
+            FailOn.ADDED: (result.added,),
+            FailOn.REMOVED: (result.removed,),
+            FailOn.ANY: (result.added, result.removed),
+        }[fail_on]
+        if any(rl.regions for rl in lists):
+            codes.append(EXIT_VIOLATED)
+        elif any(rl.status is RegionStatus.ERROR for rl in lists):
+            codes.append(EXIT_USAGE)
+        elif strict and any(rl.status is RegionStatus.UNKNOWN for rl in lists):
+            codes.append(EXIT_UNKNOWN)
+    if any(rl.status is RegionStatus.ERROR for rl in (result.added, result.removed)):
+        codes.append(_verdict_code(Verdict.ERROR, strict))
+    return _worst(codes)
+
+
+def _worst(codes: list[int]) -> int:
+    for code in (EXIT_VIOLATED, EXIT_USAGE, EXIT_UNKNOWN):
+        if code in codes:
+            return code
+    return EXIT_OK
+
+
+def _load_pair(old_paths: list[str], new_paths: list[str]) -> tuple[Cluster, Cluster, list[str]]:
+    problems = []
+    old = new = None
+    try:
+        old = load_input(old_paths)
+    except InputError as exc:
+        problems.extend(exc.problems)
+    try:
+        new = load_input(new_paths)
+    except InputError as exc:
+        problems.extend(exc.problems)
+    if problems:
+        raise InputError(problems)
+    assert old is not None and new is not None
+    warnings = [str(n) for n in old.notices] + [str(n) for n in new.notices]
+    return old.cluster, new.cluster, warnings
+
+
+@app.command()
+@guarded
+def gate(
+    paths: Paths,
+    against: Against,
+    intent: Annotated[
+        str,
+        typer.Option(
+            "--intent", metavar="FILE", help="Spec file with the property the change is meant to make true."
+        ),
+    ],
+    name: Annotated[
+        str | None,
+        typer.Option("--name", metavar="NAME", help="Which property of --intent (needed if it has several)."),
+    ] = None,
+    max_regions: MaxRegions = 20,
+    universe: UniverseOpt = None,
+    pod_cidr: PodCidrOpt = None,
+    ipblock_pods: IpblockPodsOpt = True,
+    timeout: TimeoutOpt = 60.0,
+    rlimit: RlimitOpt = 0,
+    strict: StrictOpt = False,
+    fmt: FormatOpt = OutputFormat.TEXT,
+    output: OutputOpt = None,
+) -> int:
+    """Safe-change gate: prove (a) the intent was false before, (b) it is true after, (c) nothing
+    outside its scope changed. Exit 0 safe, 1 not safe."""
+    from verifier.query.gate import gate as run_gate
+    from verifier.report import render_gate, write_gate_json
+    from verifier.spec import load_specs
+
+    options = analysis_options(universe, pod_cidr, ipblock_pods, timeout, rlimit)
+    old, new, warnings = _load_pair(paths, against)
+    properties = load_specs([intent])
+    if name is not None:
+        chosen = [p for p in properties if p.name == name]
+        if not chosen:
+            raise UsageError(
+                f"--name {name!r}: no such property in {intent} ({', '.join(p.name for p in properties)})"
+            )
+    elif len(properties) != 1:
+        raise UsageError(f"--intent {intent!r} has {len(properties)} properties; pick one with --name")
+    else:
+        chosen = list(properties)
+    result = run_gate(old, new, chosen[0], options, max_regions=max_regions, warnings=warnings)
+    with open_output(output) as out:
+        if fmt is OutputFormat.JSON:
+            write_gate_json(result, out)
+        else:
+            render_gate(result, console_for(out), warnings_console=stderr_console())
+    return _verdict_code(result.verdict, strict)

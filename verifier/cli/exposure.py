@@ -1,0 +1,77 @@
+"""``netverify exposure``: who can reach a destination set."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from verifier.cli.common import (
+    EXIT_OK,
+    EXIT_UNKNOWN,
+    FormatOpt,
+    IpblockPodsOpt,
+    OutputFormat,
+    OutputOpt,
+    Paths,
+    PodCidrOpt,
+    RlimitOpt,
+    StrictOpt,
+    TimeoutOpt,
+    UniverseOpt,
+    analysis_options,
+    app,
+    console_for,
+    guarded,
+    load_input,
+    open_output,
+    stderr_console,
+)
+
+
+@app.command()
+@guarded
+def exposure(
+    paths: Paths,
+    to_ns: Annotated[
+        str | None, typer.Option("--to-ns", metavar="SEL", help="Destination namespace label selector.")
+    ] = None,
+    to_pod: Annotated[
+        str | None, typer.Option("--to-pod", metavar="SEL", help="Destination pod label selector.")
+    ] = None,
+    max_regions: Annotated[
+        int, typer.Option("--max-regions", min=1, metavar="N", help="List at most N regions.")
+    ] = 20,
+    universe: UniverseOpt = None,
+    pod_cidr: PodCidrOpt = None,
+    ipblock_pods: IpblockPodsOpt = True,
+    timeout: TimeoutOpt = 60.0,
+    rlimit: RlimitOpt = 0,
+    strict: StrictOpt = False,
+    fmt: FormatOpt = OutputFormat.TEXT,
+    output: OutputOpt = None,
+) -> int:
+    """Who can reach the destination pods: external ranges, inventory pods, and (--universe any)
+    which kinds of pods that could be deployed, as compact regions."""
+    from verifier.model import parse_selector
+    from verifier.query.exposure import destination_peer
+    from verifier.query.exposure import exposure as run_exposure
+    from verifier.report import render_exposure, write_exposure_json
+    from verifier.results import RegionStatus
+
+    options = analysis_options(universe, pod_cidr, ipblock_pods, timeout, rlimit)
+    peer = destination_peer(
+        None if to_ns is None else parse_selector(to_ns), None if to_pod is None else parse_selector(to_pod)
+    )
+    loaded = load_input(paths)
+    result = run_exposure(
+        loaded.cluster, peer, options, max_regions=max_regions, warnings=[str(n) for n in loaded.notices]
+    )
+    with open_output(output) as out:
+        if fmt is OutputFormat.JSON:
+            write_exposure_json(result, out)
+        else:
+            render_exposure(result, console_for(out), warnings_console=stderr_console())
+    if strict and result.regions.status is RegionStatus.UNKNOWN:
+        return EXIT_UNKNOWN
+    return EXIT_OK

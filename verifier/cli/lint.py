@@ -1,0 +1,72 @@
+"""``netverify lint``: findings with stable IDs (NV001…), severities and one-line reasons."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+
+from verifier.cli.common import (
+    EXIT_OK,
+    EXIT_VIOLATED,
+    FormatOpt,
+    IpblockPodsOpt,
+    OutputFormat,
+    OutputOpt,
+    Paths,
+    PodCidrOpt,
+    RlimitOpt,
+    TimeoutOpt,
+    UniverseOpt,
+    analysis_options,
+    app,
+    console_for,
+    guarded,
+    load_input,
+    open_output,
+    stderr_console,
+)
+
+
+class FailLevel(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+    NEVER = "never"
+
+
+@app.command()
+@guarded
+def lint(
+    paths: Paths,
+    fail_on: Annotated[
+        FailLevel, typer.Option("--fail-on", help="Exit 1 if a finding of this severity or worse exists.")
+    ] = FailLevel.ERROR,
+    universe: UniverseOpt = None,
+    pod_cidr: PodCidrOpt = None,
+    ipblock_pods: IpblockPodsOpt = True,
+    timeout: TimeoutOpt = 60.0,
+    rlimit: RlimitOpt = 0,
+    fmt: FormatOpt = OutputFormat.TEXT,
+    output: OutputOpt = None,
+) -> int:
+    """Find policies and rules that select or match nothing, redundant rules, vacuous policies,
+    unprotected pods, dead named ports, blocked DNS and the empty-vs-missing traps."""
+    from verifier.query.lint import lint as run_lint
+    from verifier.report import render_lint, write_lint_json
+    from verifier.results import Severity
+
+    options = analysis_options(universe, pod_cidr, ipblock_pods, timeout, rlimit)
+    loaded = load_input(paths)
+    report = run_lint(loaded.cluster, options, paths=paths, warnings=[str(n) for n in loaded.notices])
+    with open_output(output) as out:
+        if fmt is OutputFormat.JSON:
+            write_lint_json(report, out)
+        else:
+            render_lint(report, console_for(out), warnings_console=stderr_console())
+    if fail_on is FailLevel.NEVER:
+        return EXIT_OK
+    levels = [Severity.ERROR, Severity.WARNING, Severity.INFO]
+    worst = levels[: levels.index(Severity(fail_on.value)) + 1]
+    return EXIT_VIOLATED if any(report.count(s) for s in worst) else EXIT_OK

@@ -1,0 +1,566 @@
+"""``lint``: policies and rules that do not do what they look like they do.
+
+Every finding has a stable ID, a severity, the object and a one-line why (docs/questions.md
+lists them all). Findings backed by Z3 (NV002, NV004, NV006-NV008) are unsat proofs in the
+chosen universe; an ``unknown`` answer is listed under ``skipped``, never as a finding.
+
+=====  ========  ===========================================================================
+ID     severity  finding
+=====  ========  ===========================================================================
+NV001  warning   the policy's podSelector selects no pod of the inventory
+NV002  error     the policy's podSelector can never select any pod (unsatisfiable)
+NV003  warning   a peer matches no pod of the inventory
+NV004  error     a peer can never match any endpoint (unsatisfiable)
+NV005  warning   a rule whose every peer matches nothing in the inventory: it is dead
+NV006  warning   a rule is redundant: removing it changes no flow (shadowed by others)
+NV007  warning   a policy is vacuous: on its own it denies nothing
+NV008  info      a policy is redundant: removing it changes no flow
+NV009  info      inventory pods selected by no policy for a direction (not isolated)
+NV010  warning   a named port that no possible destination pod of the rule defines
+NV011  error     egress isolation blocks DNS (UDP 53 to kube-system pods or any address)
+NV012  info      egress isolation allows DNS over UDP but not over TCP 53
+NV013  warning   an allow-all rule (``- {}``) next to a default-deny policy
+NV014  warning   ``from: []`` / ``to: []``: an empty peer list means *all* peers
+NV015  warning   ``egress: []`` without ``policyTypes``: egress is NOT isolated
+NV016  warning   a podSelector that looks meant as a namespaceSelector
+NV017  info      a lone namespaceSelector peer next to a lone podSelector peer (OR, not AND)
+=====  ========  ===========================================================================
+
+NV014/NV015 need the manifest's raw shape, which the loader normalises away; they are read
+from the files again (not possible for stdin, which is then reported under ``skipped``).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from verifier.encode import Encoding, build_inventory, build_vocabulary
+from verifier.errors import Location
+from verifier.load.reader import LocatedDict, read_documents
+from verifier.model import (
+    NAMESPACE_NAME_LABEL,
+    AnalysisOptions,
+    Cluster,
+    Direction,
+    IntervalSet,
+    NetworkPolicy,
+    Peer,
+    Pod,
+    Protocol,
+    Rule,
+    Universe,
+    key_to_ip,
+)
+from verifier.oracle import decide, external_endpoint, pod_endpoint
+from verifier.query.check import default_universe
+from verifier.results import Endpoint, EndpointKind, Finding, Flow, LintReport, Severity
+from verifier.solve.gate import Answer
+from verifier.solve.lint import LintSolver
+
+DNS_NAMESPACE = "kube-system"
+
+
+def _rule_name(policy: NetworkPolicy, rule: Rule) -> str:
+    return f"{policy.key} {rule.direction.value.lower()}[{rule.index}]"
+
+
+def _peer_pods(cluster: Cluster, policy: NetworkPolicy, peer: Peer) -> list[Pod]:
+    out = []
+    for pod in cluster.pods:
+        if peer.namespace_selector is None:
+            ns_ok = pod.namespace == policy.namespace
+        else:
+            ns_ok = peer.namespace_selector.matches(cluster.namespace_labels(pod.namespace))
+        if ns_ok and (peer.pod_selector is None or peer.pod_selector.matches(pod.labels)):
+            out.append(pod)
+    return out
+
+
+def _selected(cluster: Cluster, policy: NetworkPolicy) -> list[Pod]:
+    return [
+        p for p in cluster.pods if p.namespace == policy.namespace and policy.pod_selector.matches(p.labels)
+    ]
+
+
+class _Linter:
+    def __init__(self, cluster: Cluster, options: AnalysisOptions, universe: Universe) -> None:
+        self.cluster = cluster
+        self.options = options
+        self.universe = universe
+        self.findings: list[Finding] = []
+        self.skipped: list[str] = []
+        vocab = build_vocabulary(cluster, ())
+        inventory = build_inventory(cluster, vocab, (), options)
+        self.enc = Encoding(cluster, vocab, inventory, universe, ipblock_pods=options.ipblock_pods)
+        any_enc = (
+            self.enc
+            if universe is Universe.ANY
+            else Encoding(cluster, vocab, inventory, Universe.ANY, ipblock_pods=options.ipblock_pods)
+        )
+        self.z3 = LintSolver(self.enc, any_enc, timeout_s=options.timeout_s, rlimit=options.rlimit)
+
+    def add(self, id_: str, severity: Severity, obj: str, message: str, location: Location) -> None:
+        self.findings.append(
+            Finding(id=id_, severity=severity, object=obj, message=message, location=location)
+        )
+
+    def unknown(self, what: str) -> None:
+        self.skipped.append(f"{what}: the solver gave up (timeout or limit); not reported")
+
+    # --- selection -----------------------------------------------------------------------------
+    def selection(self) -> None:
+        inventory = self.cluster.has_inventory
+        for policy in self.cluster.policies:
+            answer = self.z3.can_select(policy)
+            if answer is Answer.UNSAT:
+                self.add(
+                    "NV002",
+                    Severity.ERROR,
+                    policy.key,
+                    f"podSelector {policy.pod_selector} can never select a pod (its requirements contradict)",
+                    policy.location,
+                )
+                continue
+            if answer is Answer.UNKNOWN:
+                self.unknown(f"{policy.key} podSelector")
+            if inventory and not _selected(self.cluster, policy):
+                self.add(
+                    "NV001",
+                    Severity.WARNING,
+                    policy.key,
+                    f"podSelector {policy.pod_selector} selects no pod of namespace {policy.namespace} in the input",
+                    policy.location,
+                )
+
+    def peers(self) -> None:
+        inventory = self.cluster.has_inventory
+        for policy in self.cluster.policies:
+            for rule in policy.ingress + policy.egress:
+                if rule.peers is None:
+                    continue
+                dead = 0
+                for i, peer in enumerate(rule.peers):
+                    obj = f"{_rule_name(policy, rule)} peer[{i}]"
+                    answer = self.z3.peer_can_match(peer, policy.namespace)
+                    if answer is Answer.UNSAT:
+                        dead += 1
+                        self.add(
+                            "NV004",
+                            Severity.ERROR,
+                            obj,
+                            f"{peer} can never match any endpoint",
+                            rule.location,
+                        )
+                        continue
+                    if answer is Answer.UNKNOWN:
+                        self.unknown(obj)
+                    if peer.ip_block is None and inventory and not _peer_pods(self.cluster, policy, peer):
+                        dead += 1
+                        self.add(
+                            "NV003",
+                            Severity.WARNING,
+                            obj,
+                            f"{peer} matches no pod in the input",
+                            rule.location,
+                        )
+                        self._pod_selector_meant_as_namespace(policy, rule, peer, obj)
+                if dead == len(rule.peers) and inventory:
+                    self.add(
+                        "NV005",
+                        Severity.WARNING,
+                        _rule_name(policy, rule),
+                        "every peer of the rule matches nothing in the input: the rule allows nothing",
+                        rule.location,
+                    )
+
+    def _pod_selector_meant_as_namespace(
+        self, policy: NetworkPolicy, rule: Rule, peer: Peer, obj: str
+    ) -> None:
+        sel = peer.pod_selector
+        if sel is None or peer.namespace_selector is not None:
+            return
+        matching = [
+            ns.name for ns in self.cluster.namespaces.values() if not sel.is_empty and sel.matches(ns.labels)
+        ]
+        if matching:
+            self.add(
+                "NV016",
+                Severity.WARNING,
+                obj,
+                f"podSelector {sel} matches no pod but matches namespace(s) {', '.join(sorted(matching))}: "
+                "did you mean namespaceSelector?",
+                rule.location,
+            )
+
+    def selector_shapes(self) -> None:
+        for policy in self.cluster.policies:
+            for rule in policy.ingress + policy.egress:
+                for i, peer in enumerate(rule.peers or ()):
+                    keys = {r.key for r in peer.pod_selector.requirements()} if peer.pod_selector else set()
+                    if NAMESPACE_NAME_LABEL in keys:
+                        self.add(
+                            "NV016",
+                            Severity.WARNING,
+                            f"{_rule_name(policy, rule)} peer[{i}]",
+                            f"podSelector uses the namespace label {NAMESPACE_NAME_LABEL}: pods rarely carry it; "
+                            "did you mean namespaceSelector?",
+                            rule.location,
+                        )
+                lone_ns = [
+                    p for p in rule.peers or () if p.namespace_selector is not None and p.pod_selector is None
+                ]
+                lone_pod = [
+                    p for p in rule.peers or () if p.pod_selector is not None and p.namespace_selector is None
+                ]
+                if lone_ns and lone_pod:
+                    self.add(
+                        "NV017",
+                        Severity.INFO,
+                        _rule_name(policy, rule),
+                        f"peers '- {lone_ns[0]}' and '- {lone_pod[0]}' are OR-ed; if both were meant to hold "
+                        "at once, write them as one peer (no dash before podSelector)",
+                        rule.location,
+                    )
+
+    # --- redundancy and vacuity (Z3) -----------------------------------------------------------
+    def redundancy(self) -> None:
+        policies = list(self.cluster.policies)
+        for policy in policies:
+            vacuous = self.z3.policy_vacuous(policy)
+            if vacuous is Answer.UNSAT:
+                self.add(
+                    "NV007",
+                    Severity.WARNING,
+                    policy.key,
+                    "the policy on its own denies nothing: every flow it isolates, it also allows",
+                    policy.location,
+                )
+            elif vacuous is Answer.UNKNOWN:
+                self.unknown(f"{policy.key} vacuity")
+            redundant_policy = self.z3.policy_redundant(policies, policy)
+            if redundant_policy is Answer.UNSAT and vacuous is not Answer.UNSAT:
+                self.add(
+                    "NV008",
+                    Severity.INFO,
+                    policy.key,
+                    "removing the policy changes no flow: the other policies already decide everything it does",
+                    policy.location,
+                )
+            elif redundant_policy is Answer.UNKNOWN:
+                self.unknown(f"{policy.key} redundancy")
+            for rule in policy.ingress + policy.egress:
+                if not policy.affects(rule.direction):
+                    continue
+                answer = self.z3.rule_redundant(policies, policy, rule)
+                if answer is Answer.UNSAT:
+                    self.add(
+                        "NV006",
+                        Severity.WARNING,
+                        _rule_name(policy, rule),
+                        "redundant: removing this rule changes no flow (other rules already allow all it allows, "
+                        "or it matches nothing)",
+                        rule.location,
+                    )
+                elif answer is Answer.UNKNOWN:
+                    self.unknown(f"{_rule_name(policy, rule)} redundancy")
+
+    # --- inventory coverage and named ports ----------------------------------------------------
+    def coverage(self) -> None:
+        if not self.cluster.has_inventory:
+            return
+        for direction in (Direction.INGRESS, Direction.EGRESS):
+            by_ns: dict[str, list[str]] = {}
+            for pod in self.cluster.pods:
+                isolated = any(
+                    p.namespace == pod.namespace
+                    and p.affects(direction)
+                    and p.pod_selector.matches(pod.labels)
+                    for p in self.cluster.policies
+                )
+                if not isolated:
+                    by_ns.setdefault(pod.namespace, []).append(pod.name)
+            for ns, names in sorted(by_ns.items()):
+                shown = ", ".join(names[:8]) + (f" (+{len(names) - 8} more)" if len(names) > 8 else "")
+                self.add(
+                    "NV009",
+                    Severity.INFO,
+                    f"namespace {ns}",
+                    f"{len(names)} pod(s) selected by no {direction.value} policy (all {direction.value.lower()} "
+                    f"allowed): {shown}",
+                    Location("<inventory>"),
+                )
+
+    def named_ports(self) -> None:
+        if not self.cluster.has_inventory:
+            return
+        for policy in self.cluster.policies:
+            for rule in policy.ingress + policy.egress:
+                named = [p for p in rule.ports or () if isinstance(p.port, str)]
+                if not named:
+                    continue
+                if rule.direction is Direction.INGRESS:
+                    targets, where = _selected(self.cluster, policy), "pod the policy selects"
+                elif rule.peers is None:
+                    targets, where = list(self.cluster.pods), "pod"
+                else:
+                    targets = [
+                        p
+                        for peer in rule.peers
+                        if peer.ip_block is None
+                        for p in _peer_pods(self.cluster, policy, peer)
+                    ]
+                    where = "pod the rule's peers match"
+                for entry in named:
+                    if not any(
+                        cp.name == entry.port and cp.protocol is entry.protocol
+                        for t in targets
+                        for cp in t.ports
+                    ):
+                        self.add(
+                            "NV010",
+                            Severity.WARNING,
+                            _rule_name(policy, rule),
+                            f"named port {entry.port}/{entry.protocol}: no {where} defines it, so it matches nothing",
+                            rule.location,
+                        )
+
+    # --- DNS -----------------------------------------------------------------------------------
+    def _dns_targets(self) -> list[Endpoint]:
+        targets = [pod_endpoint(self.cluster, p) for p in self.cluster.pods if p.namespace == DNS_NAMESPACE]
+        if not targets:
+            targets.append(
+                Endpoint(
+                    kind=EndpointKind.NEW_POD,
+                    namespace=DNS_NAMESPACE,
+                    labels={"k8s-app": "kube-dns"},
+                    namespace_labels=dict(self.cluster.namespace_labels(DNS_NAMESPACE)),
+                    new_namespace=DNS_NAMESPACE not in self.cluster.namespaces,
+                )
+            )
+        # One address per atomic region of the ipBlock boundaries: no ipBlock tells two
+        # addresses of a region apart, so these decide "some address" exactly.
+        regions = self.enc.inventory.regions
+        space = self.enc.inventory.external_space
+        for i in range(len(regions)):
+            lo, hi = regions.interval(i)
+            inside = IntervalSet.of([(lo, hi)]).intersection(space)
+            first = inside.first()
+            if first is not None:
+                targets.append(external_endpoint(key_to_ip(first)))
+        return targets
+
+    def dns(self) -> None:
+        targets = self._dns_targets()
+        sources: dict[tuple[str, tuple[tuple[str, str], ...]], list[Pod]] = {}
+        for pod in self.cluster.pods:
+            sources.setdefault((pod.namespace, tuple(sorted(pod.labels.items()))), []).append(pod)
+        for (ns, labels), pods in sorted(sources.items()):
+            isolating = [
+                p
+                for p in self.cluster.policies
+                if p.namespace == ns and p.affects(Direction.EGRESS) and p.pod_selector.matches(dict(labels))
+            ]
+            if not isolating:
+                continue
+            src = pod_endpoint(self.cluster, pods[0])
+
+            def reaches(protocol: Protocol, src: Endpoint = src) -> bool:
+                for dst in targets:
+                    flow = Flow(source=src, destination=dst, port=53, protocol=protocol)
+                    side = decide(self.cluster, flow, ipblock_pods=self.options.ipblock_pods).egress
+                    if side is not None and side.allowed:
+                        return True
+                return False
+
+            names = ", ".join(p.key for p in pods[:5]) + (
+                f" (+{len(pods) - 5} more)" if len(pods) > 5 else ""
+            )
+            policies = ", ".join(p.key for p in isolating)
+            if not reaches(Protocol.UDP):
+                self.add(
+                    "NV011",
+                    Severity.ERROR,
+                    names,
+                    f"egress isolated by {policies} with no rule allowing UDP 53 to {DNS_NAMESPACE} pods or any "
+                    "address: DNS lookups fail",
+                    isolating[0].location,
+                )
+            elif not reaches(Protocol.TCP):
+                self.add(
+                    "NV012",
+                    Severity.INFO,
+                    names,
+                    f"egress isolated by {policies} allows DNS over UDP 53 but not TCP 53 (large answers fail)",
+                    isolating[0].location,
+                )
+        if not self.cluster.has_inventory:
+            self._dns_without_inventory(targets)
+
+    def _dns_without_inventory(self, targets: list[Endpoint]) -> None:
+        """No pods: a namespace whose egress rules could not allow UDP 53 to any DNS target
+        for *any* pod blocks DNS for every pod an egress policy there selects."""
+        for policy in self.cluster.policies:
+            if not policy.affects(Direction.EGRESS):
+                continue
+            rules = [r for p in self.cluster.policies_in(policy.namespace) for r in p.egress]
+            if not any(self._could_allow_dns(r, policy.namespace, targets) for r in rules):
+                self.add(
+                    "NV011",
+                    Severity.ERROR,
+                    policy.key,
+                    f"isolates egress and no egress rule of namespace {policy.namespace} can allow UDP 53 to "
+                    f"{DNS_NAMESPACE} pods or any address: DNS lookups fail for the pods it selects",
+                    policy.location,
+                )
+
+    @staticmethod
+    def _could_allow_dns(rule: Rule, namespace: str, targets: list[Endpoint]) -> bool:
+        ports_ok = rule.ports is None or any(
+            p.protocol is Protocol.UDP and (isinstance(p.port, str) or lo_hi_has(p.numeric_range(), 53))
+            for p in rule.ports
+        )
+        if not ports_ok:
+            return False
+        if rule.peers is None:
+            return True
+        for peer in rule.peers:
+            if peer.ip_block is not None:
+                return True
+            for t in targets:
+                if not t.is_pod:
+                    continue
+                ns_ok = (
+                    t.namespace == namespace
+                    if peer.namespace_selector is None
+                    else peer.namespace_selector.matches(t.namespace_labels)
+                )
+                if ns_ok:
+                    return True  # some pod of that namespace can carry the pod selector's labels
+        return False
+
+    # --- raw manifest traps --------------------------------------------------------------------
+    def traps(self, paths: Sequence[str]) -> None:
+        self._allow_all_next_to_deny()
+        files = [p for p in paths if p != "-"]
+        if len(files) != len(paths):
+            self.skipped.append("NV014/NV015 (empty lists in the raw manifest): not checked for stdin input")
+        if not files:
+            return
+        for where, spec, name in _raw_policies(files):
+            for field, key in (("ingress", "from"), ("egress", "to")):
+                for i, raw in enumerate(spec.get(field) or []):
+                    if isinstance(raw, dict) and key in raw and raw[key] == []:
+                        loc = (
+                            Location(where.file, raw.line, raw.column)
+                            if isinstance(raw, LocatedDict)
+                            else where
+                        )
+                        self.add(
+                            "NV014",
+                            Severity.WARNING,
+                            f"{name} {field}[{i}]",
+                            f"'{key}: []' means all {'sources' if key == 'from' else 'destinations'} (as if '{key}' "
+                            "were omitted), not none",
+                            loc,
+                        )
+            if "egress" in spec and spec.get("egress") == [] and not spec.get("policyTypes"):
+                self.add(
+                    "NV015",
+                    Severity.WARNING,
+                    name,
+                    "'egress: []' without policyTypes does NOT isolate egress (the API defaults policyTypes to "
+                    "Ingress only); add 'policyTypes: [Ingress, Egress]' to deny all egress",
+                    where,
+                )
+
+    def _allow_all_next_to_deny(self) -> None:
+        for policy in self.cluster.policies:
+            for rule in policy.ingress + policy.egress:
+                if rule.peers is not None or rule.ports is not None or not policy.affects(rule.direction):
+                    continue
+                deny = [
+                    q.key
+                    for q in self.cluster.policies_in(policy.namespace)
+                    if q is not policy and q.affects(rule.direction) and not q.rules(rule.direction)
+                ]
+                if deny:
+                    self.add(
+                        "NV013",
+                        Severity.WARNING,
+                        _rule_name(policy, rule),
+                        f"'- {{}}' allows all {rule.direction.value.lower()} to the pods it selects, undoing the "
+                        f"default deny of {', '.join(deny)} for them",
+                        rule.location,
+                    )
+
+
+def lo_hi_has(lo_hi: tuple[int, int] | None, port: int) -> bool:
+    return lo_hi is not None and lo_hi[0] <= port <= lo_hi[1]
+
+
+def _items(data: Any) -> Iterator[Any]:
+    if (
+        isinstance(data, dict)
+        and isinstance(data.get("items"), list)
+        and str(data.get("kind", "")).endswith("List")
+    ):
+        for item in data["items"]:
+            yield from _items(item)
+    else:
+        yield data
+
+
+def _raw_policies(paths: Sequence[str]) -> Iterator[tuple[Location, dict[Any, Any], str]]:
+    problems: list[Any] = []
+    for doc in read_documents(paths, None, problems):
+        for item in _items(doc.data):
+            if not isinstance(item, dict) or item.get("kind") != "NetworkPolicy":
+                continue
+            spec = item.get("spec")
+            meta = item.get("metadata") or {}
+            if not isinstance(spec, dict) or not isinstance(meta, dict):
+                continue
+            name = f"{meta.get('namespace', 'default')}/{meta.get('name', '?')}"
+            where = (
+                Location(doc.file, item.line, item.column)
+                if isinstance(item, LocatedDict) and item.line
+                else doc.location
+            )
+            yield where, spec, name
+
+
+_ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
+
+
+def lint(
+    cluster: Cluster,
+    options: AnalysisOptions,
+    *,
+    paths: Sequence[str] = (),
+    warnings: Sequence[str] = (),
+) -> LintReport:
+    """Every finding (see the module docstring), errors first, then by ID and object."""
+    start = time.perf_counter()
+    universe = default_universe(cluster, options)
+    linter = _Linter(cluster, options, universe)
+    linter.selection()
+    linter.peers()
+    linter.selector_shapes()
+    linter.redundancy()
+    linter.coverage()
+    linter.named_ports()
+    linter.dns()
+    linter.traps(paths)
+    findings = sorted(linter.findings, key=lambda f: (_ORDER[f.severity], f.id, f.object))
+    return LintReport(
+        universe=universe,
+        findings=tuple(findings),
+        skipped=tuple(linter.skipped),
+        seconds=time.perf_counter() - start,
+        warnings=tuple(warnings),
+    )
+
+
+__all__ = ["lint"]

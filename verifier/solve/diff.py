@@ -1,0 +1,124 @@
+"""Semantic diff and exposure as region lists (see `verifier.solve.regions`).
+
+Both policy sets are encoded over *one* symbolic flow and one encoding whose vocabulary and
+inventory were built from both (so every label value and ipBlock boundary of either version
+is in play):
+
+- added   = domain ∧ allowed_new ∧ ¬allowed_old
+- removed = domain ∧ allowed_old ∧ ¬allowed_new
+
+optionally restricted to the flows *outside* a property's scope (the safe-change gate). The
+example flow of every region is replayed through the oracle on both versions.
+
+Exposure: domain ∧ destination-in-scope ∧ allowed — who can reach the destination set.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import z3
+
+from verifier.encode import Encoding
+from verifier.model import Cluster, NetworkPolicy
+from verifier.oracle import decide
+from verifier.results import Flow, RegionList
+from verifier.solve.regions import Regions
+from verifier.spec import SpecPeer
+
+
+def flow_space(enc: Encoding) -> z3.BoolRef:
+    """Every flow that exists in the encoding's universe."""
+    return enc.t.and_([enc.domain(enc.src), enc.domain(enc.dst), enc.flow_domain()])
+
+
+def allowed_by(enc: Encoding, policies: Sequence[NetworkPolicy]) -> z3.BoolRef:
+    return enc.allowed(policies, policies)
+
+
+def diff_regions(
+    enc: Encoding,
+    old: Cluster,
+    new: Cluster,
+    *,
+    ipblock_pods: bool,
+    timeout_s: float,
+    rlimit: int = 0,
+    max_regions: int = 20,
+    outside: z3.BoolRef | None = None,
+) -> tuple[RegionList, RegionList]:
+    """(added, removed): flows only the new / only the old policies allow.
+
+    ``outside`` (a scope term) restricts both to flows outside it.
+    """
+    t = enc.t
+    before = allowed_by(enc, old.policies)
+    after = allowed_by(enc, new.policies)
+    base = flow_space(enc)
+    if outside is not None:
+        base = t.and_([base, t.not_(outside)])
+
+    def replay(flow: Flow, *, gained: bool) -> str | None:
+        was = decide(old, flow, ipblock_pods=ipblock_pods).allowed
+        now = decide(new, flow, ipblock_pods=ipblock_pods).allowed
+        if (now and not was) if gained else (was and not now):
+            return None
+        return (
+            f"internal inconsistency: Z3 says {flow} is {'newly allowed' if gained else 'newly denied'}, the "
+            f"oracle says old={'allowed' if was else 'denied'} new={'allowed' if now else 'denied'}; please report this"
+        )
+
+    def member(flow: Flow, *, gained: bool) -> bool:
+        was = decide(old, flow, ipblock_pods=ipblock_pods).allowed
+        now = decide(new, flow, ipblock_pods=ipblock_pods).allowed
+        return (now and not was) if gained else (was and not now)
+
+    gains = Regions(enc, base, t.and_([after, t.not_(before)]), timeout_s=timeout_s, rlimit=rlimit)
+    added = gains.enumerate(
+        max_regions=max_regions,
+        replay=lambda f: replay(f, gained=True),
+        member=lambda f: member(f, gained=True),
+    )
+    losses = Regions(enc, base, t.and_([before, t.not_(after)]), timeout_s=timeout_s, rlimit=rlimit)
+    removed = losses.enumerate(
+        max_regions=max_regions,
+        replay=lambda f: replay(f, gained=False),
+        member=lambda f: member(f, gained=False),
+    )
+    return added, removed
+
+
+def exposure_regions(
+    enc: Encoding,
+    cluster: Cluster,
+    destination: SpecPeer,
+    *,
+    ipblock_pods: bool,
+    timeout_s: float,
+    rlimit: int = 0,
+    max_regions: int = 20,
+) -> RegionList:
+    """Every allowed flow into ``destination``, as regions (sources × destinations × ports)."""
+    t = enc.t
+    formula = t.and_([enc.spec_peer(destination, enc.dst), allowed_by(enc, cluster.policies)])
+
+    def replay(flow: Flow) -> str | None:
+        if decide(cluster, flow, ipblock_pods=ipblock_pods).allowed:
+            return None
+        return f"internal inconsistency: Z3 says {flow} is allowed, the oracle denies it; please report this"
+
+    def member(flow: Flow) -> bool:
+        in_scope = flow.destination.is_pod and (
+            destination.namespace_selector is None
+            or destination.namespace_selector.matches(flow.destination.namespace_labels)
+        )
+        in_scope = in_scope and (
+            destination.pod_selector is None or destination.pod_selector.matches(flow.destination.labels)
+        )
+        return in_scope and decide(cluster, flow, ipblock_pods=ipblock_pods).allowed
+
+    regions = Regions(enc, flow_space(enc), formula, timeout_s=timeout_s, rlimit=rlimit)
+    return regions.enumerate(max_regions=max_regions, replay=replay, member=member)
+
+
+__all__ = ["allowed_by", "diff_regions", "exposure_regions", "flow_space"]

@@ -1,0 +1,127 @@
+"""The Z3 questions behind ``lint``: can a selector or peer ever match, is a rule redundant,
+does a policy change anything.
+
+Every "yes, a finding" answer here is an unsat proof; sat means no finding; unknown is
+returned as such and the caller reports the check as inconclusive, never as a finding.
+
+Scoping keeps the terms small: only flows whose governed end a policy selects can change
+when the policy (or one of its rules) changes, that end is in the policy's namespace, and
+its side needs only that namespace's policies. Redundancy is judged on the policy's own
+side (ingress at the destination / egress at the source): a rule is reported redundant iff
+that side's verdict never changes without it — a sufficient condition for the whole flow's
+verdict not to change, so every finding is still proved. The other end ranges over
+`Encoding.relaxed_domain` (every pod that could exist in an existing namespace, every
+external address), a superset of the inventory: cheaper, and unsat there is unsat in both
+universes; redundancy that holds only because of which pods exist is left to NV003/NV005.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import z3
+
+from verifier.encode import Encoding, PodClass
+from verifier.model import Direction, NetworkPolicy, Peer, Rule, Universe
+from verifier.solve.gate import Answer, check, make_solver
+
+
+class LintSolver:
+    """``enc`` answers the redundancy questions in its universe; ``any_enc`` (the `any`
+    universe) answers "can this selector/peer ever match"."""
+
+    def __init__(self, enc: Encoding, any_enc: Encoding, *, timeout_s: float, rlimit: int = 0) -> None:
+        self.enc = enc
+        self.any_enc = any_enc
+        self.timeout_s = timeout_s
+        self.rlimit = rlimit
+        self.calls = 0
+        self._classes: dict[tuple[str, object], list[PodClass]] = {}
+
+    def _selected_classes(self, policy: NetworkPolicy) -> list[PodClass] | None:
+        """Inventory classes the policy selects (None in the `any` universe)."""
+        if self.enc.universe is not Universe.INVENTORY:
+            return None
+        key = (policy.namespace, policy.pod_selector)
+        if key not in self._classes:
+            self._classes[key] = [
+                c
+                for c in self.enc.inventory.classes
+                if c.namespace == policy.namespace and policy.pod_selector.matches(c.members[0].labels)
+            ]
+        return self._classes[key]
+
+    def _sat(self, *terms: z3.BoolRef) -> Answer:
+        solver = make_solver(self.timeout_s, self.rlimit)
+        solver.add(*terms)
+        self.calls += 1
+        return check(solver).answer
+
+    def can_select(self, policy: NetworkPolicy) -> Answer:
+        """SAT iff some pod that could exist is selected by ``policy.podSelector``."""
+        e = self.any_enc
+        return self._sat(e.domain(e.dst), e.selects(policy, e.dst))
+
+    def peer_can_match(self, peer: Peer, namespace: str) -> Answer:
+        """SAT iff some endpoint that could exist matches the peer of a policy in ``namespace``."""
+        e = self.any_enc
+        return self._sat(e.domain(e.src), e.peer_matches(peer, namespace, e.src))
+
+    def _side(
+        self, direction: Direction, policies: Sequence[NetworkPolicy], policy: NetworkPolicy
+    ) -> z3.BoolRef:
+        return self.enc.side_allows(direction, [p for p in policies if p.namespace == policy.namespace])
+
+    def _domain(self, policy: NetworkPolicy, direction: Direction) -> z3.BoolRef:
+        e, t = self.enc, self.enc.t
+        ep = e.dst if direction is Direction.INGRESS else e.src
+        other = e.src if direction is Direction.INGRESS else e.dst
+        return t.and_(
+            [
+                e.domain(ep, self._selected_classes(policy)),
+                e.relaxed_domain(other),
+                e.flow_domain(),
+                e.selects(policy, ep),
+            ]
+        )
+
+    def rule_redundant(self, policies: Sequence[NetworkPolicy], policy: NetworkPolicy, rule: Rule) -> Answer:
+        """UNSAT iff removing ``rule`` never changes its side's verdict (removing a rule never
+        changes isolation, so it can only deny more: with ∧ ¬without)."""
+        t = self.enc.t
+        kept = tuple(r for r in policy.rules(rule.direction) if r is not rule)
+        field = "ingress" if rule.direction is Direction.INGRESS else "egress"
+        without = [policy.model_copy(update={field: kept}) if p is policy else p for p in policies]
+        with_ = self._side(rule.direction, policies, policy)
+        return self._sat(
+            self._domain(policy, rule.direction), with_, t.not_(self._side(rule.direction, without, policy))
+        )
+
+    def policy_vacuous(self, policy: NetworkPolicy) -> Answer:
+        """UNSAT iff ``policy`` alone denies nothing (it isolates only to allow everything)."""
+        e, t = self.enc, self.enc.t
+        parts = [
+            t.and_([self._domain(policy, d), t.not_(e.side_allows(d, [policy]))])
+            for d in (Direction.INGRESS, Direction.EGRESS)
+            if policy.affects(d)
+        ]
+        return self._sat(t.or_(parts))
+
+    def policy_redundant(self, policies: Sequence[NetworkPolicy], policy: NetworkPolicy) -> Answer:
+        """UNSAT iff removing ``policy`` changes no side's verdict, in either direction."""
+        t = self.enc.t
+        without = [p for p in policies if p is not policy]
+        parts = [
+            t.and_(
+                [
+                    self._domain(policy, d),
+                    t.not_(t.eq_vars(self._side(d, policies, policy), self._side(d, without, policy))),
+                ]
+            )
+            for d in (Direction.INGRESS, Direction.EGRESS)
+            if policy.affects(d)
+        ]
+        return self._sat(t.or_(parts))
+
+
+__all__ = ["LintSolver"]
