@@ -1,16 +1,15 @@
-"""``netverify matrix``: which inventory pod reaches which."""
+"""``netverify matrix``: which inventory pod reaches which — on one port, or on every port."""
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Annotated
 
 import typer
 
 from verifier.cli.common import (
     EXIT_OK,
-    FormatOpt,
     IpblockPodsOpt,
-    OutputFormat,
     OutputOpt,
     Paths,
     PodCidrOpt,
@@ -26,6 +25,17 @@ from verifier.cli.common import (
 from verifier.errors import UsageError
 
 
+class MatrixFormat(StrEnum):
+    """Output formats of ``matrix`` (docs/matrix.md)."""
+
+    TEXT = "text"
+    JSON = "json"
+    CSV = "csv"
+    MARKDOWN = "markdown"
+    DOT = "dot"
+    HTML = "html"
+
+
 @app.command()
 @guarded
 def matrix(
@@ -33,32 +43,102 @@ def matrix(
     port: Annotated[
         int | None,
         typer.Option(
-            "--port", min=1, max=65535, help="Destination port (required for now).", show_default=False
+            "--port",
+            min=1,
+            max=65535,
+            help="Destination port. Without it: the full connectivity, every protocol and port.",
+            show_default=False,
         ),
     ] = None,
     protocol: Annotated[
-        ProtocolChoice, typer.Option("--protocol", case_sensitive=False, help="Transport protocol.")
-    ] = ProtocolChoice.TCP,
+        ProtocolChoice | None,
+        typer.Option(
+            "--protocol",
+            case_sensitive=False,
+            help="Transport protocol of --port (default TCP).",
+            show_default=False,
+        ),
+    ] = None,
+    namespaces: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--namespace",
+            "-n",
+            metavar="NS",
+            help="Only pods of this namespace (repeatable): the sub-matrix between the selected pods.",
+            show_default=False,
+        ),
+    ] = None,
+    pod: Annotated[
+        str | None,
+        typer.Option(
+            "--pod",
+            metavar="SELECTOR",
+            help="Only pods whose labels match this kubectl-style selector (e.g. 'app=web,tier!=db').",
+            show_default=False,
+        ),
+    ] = None,
     pod_cidr: PodCidrOpt = None,
     ipblock_pods: IpblockPodsOpt = True,
-    fmt: FormatOpt = OutputFormat.TEXT,
+    fmt: Annotated[
+        MatrixFormat, typer.Option("--format", "-f", help="Output format (docs/matrix.md).")
+    ] = MatrixFormat.TEXT,
     output: OutputOpt = None,
 ) -> int:
-    """Which inventory pod reaches which, on one port and protocol."""
-    from verifier import query
-    from verifier.model import Protocol
-    from verifier.report import render_matrix, write_matrix_json
+    """Which inventory pod reaches which: on one port, or the full connectivity (port ranges per pair)."""
+    import dataclasses
 
-    if port is None:
-        raise UsageError("matrix needs --port (the all-ports connectivity matrix is not implemented yet)")
+    from verifier.model import Protocol, parse_selector
+    from verifier.query.matrix import (
+        connectivity,
+        restrict_connectivity,
+        restrict_matrix,
+        selected_endpoints,
+    )
+    from verifier.query.matrix import matrix as port_matrix
+    from verifier.report.matrix import GRID_LIMIT, render_matrix, write_matrix_json
+    from verifier.report.matrix_views import (
+        render_connectivity,
+        write_connectivity_csv,
+        write_connectivity_dot,
+        write_connectivity_html,
+        write_connectivity_json,
+        write_connectivity_markdown,
+    )
+
+    if port is None and protocol is not None:
+        raise UsageError("--protocol needs --port (without --port every protocol is reported)")
+    selector = parse_selector(pod) if pod is not None else None
     options = analysis_options(None, pod_cidr, ipblock_pods)
     loaded = load_input(paths)
-    result = query.matrix(loaded.cluster, port, Protocol(protocol.value), options)
+    cluster = loaded.cluster
+    keep = selected_endpoints(cluster, namespaces or (), selector)
     notices = tuple(str(n) for n in loaded.notices)
-    result = result.model_copy(update={"warnings": notices + result.warnings})
+    proto = Protocol((protocol or ProtocolChoice.TCP).value)
+
     with open_output(output) as out:
-        if fmt is OutputFormat.JSON:
-            write_matrix_json(result, out)
+        if port is not None and (
+            fmt is MatrixFormat.JSON or (fmt is MatrixFormat.TEXT and len(keep) <= GRID_LIMIT)
+        ):
+            result = restrict_matrix(port_matrix(cluster, port, proto, options), keep)
+            result = result.model_copy(update={"warnings": notices + result.warnings})
+            if fmt is MatrixFormat.JSON:
+                write_matrix_json(result, out)
+            else:
+                render_matrix(result, console_for(out), warnings_console=stderr_console())
+            return EXIT_OK
+        conn = connectivity(cluster, options, port=port, protocol=proto if port is not None else None)
+        conn = dataclasses.replace(restrict_connectivity(conn, keep), warnings=notices + conn.warnings)
+        if fmt is MatrixFormat.TEXT:
+            render_connectivity(conn, console_for(out), warnings_console=stderr_console())
+        elif fmt is MatrixFormat.JSON:
+            write_connectivity_json(conn, out)
+        elif fmt is MatrixFormat.CSV:
+            write_connectivity_csv(conn, out)
+        elif fmt is MatrixFormat.MARKDOWN:
+            write_connectivity_markdown(conn, out)
+        elif fmt is MatrixFormat.DOT:
+            write_connectivity_dot(conn, out)
         else:
-            render_matrix(result, console_for(out), warnings_console=stderr_console())
+            write_connectivity_html(conn, out)
     return EXIT_OK

@@ -4,10 +4,10 @@ A set of items numbered ``0..n-1`` is an int whose bit ``i`` says whether item `
 union, intersection and complement are single big-int operations running in C. A relation
 is a list of such ints (a bit matrix, one int per row).
 
-`transpose` is what lets the engine avoid per-pair Python loops: the matrix is cut into
-square ``m × m`` tiles, all tiles are packed into one int, and each tile is transposed in
-``log2(m)`` rounds of masked "delta swaps" (exchange the top-right and bottom-left quarter of
-every block, halving the block size each round) applied to the whole int at once.
+`transpose` is what lets the engine avoid per-pair Python loops: a byte-level transposition
+by strided slices, then every 8×8 bit block transposed at once by three masked "delta swaps"
+(exchange the top-right and bottom-left quarter of every block, halving the block size each
+round) applied to one big int.
 """
 
 from __future__ import annotations
@@ -37,77 +37,60 @@ def iter_bits(x: int) -> Iterator[int]:
         pos = text.find("1", pos + 1)
 
 
-_MAX_TILE = 512
+def _block_masks() -> list[tuple[int, bytes]]:
+    """Delta-swap rounds transposing every 8×8 bit block held in a 64-bit little-endian word.
 
-
-def _pow2_at_least(n: int) -> int:
-    m = 8
-    while m < n:
-        m *= 2
-    return m
-
-
-def _delta_swap_masks(m: int) -> list[tuple[int, bytes]]:
-    """For each round ``s``: (shift, one tile's mask of the lower bits of the swapped pairs).
-
-    Within a tile bit ``ii*m + jj`` is row ``ii``, column ``jj``. Round ``s`` swaps ``(ii, jj)``
-    with ``(ii+s, jj-s)`` for every ``ii & s == 0`` and ``jj & s != 0``: the shift is
-    ``s*(m-1)`` and the mask selects those lower positions.
+    Bit ``8*r + k`` of a word is (row ``r``, column ``k``). Round ``s`` (4, 2, 1) swaps
+    ``(r, k)`` with ``(r + s, k - s)`` for ``r & s == 0`` and ``k & s != 0``: the shift is
+    ``7*s`` and the mask selects those lower positions.
     """
     rounds: list[tuple[int, bytes]] = []
-    row_bytes = m // 8
-    zero = bytes(row_bytes)
-    s = m // 2
-    while s >= 1:
-        cols = sum(1 << j for j in range(m) if j & s)
-        pattern = cols.to_bytes(row_bytes, "little")
-        tile = (pattern * s + zero * s) * (m // (2 * s))
-        rounds.append((s * (m - 1), tile))
-        s //= 2
+    for s in (4, 2, 1):
+        mask = 0
+        for r in range(8):
+            for k in range(8):
+                if not r & s and k & s:
+                    mask |= 1 << (8 * r + k)
+        rounds.append((7 * s, mask.to_bytes(8, "little")))
     return rounds
+
+
+_BLOCK_ROUNDS = _block_masks()
 
 
 def transpose(rows: Sequence[int], width: int) -> list[int]:
     """The transposed bit matrix: ``out[j]`` has bit ``i`` iff ``rows[i]`` has bit ``j``.
 
-    ``rows`` are ints below ``2**width``. Cost is about ``log2(m)`` passes over
-    ``len(rows) * width`` bits (padded to whole tiles), with ``m`` the tile size.
+    ``rows`` are ints below ``2**width``. Three steps, none a Python loop over cells:
+
+    1. rows become bytes (row-major); the *byte* matrix is transposed by one strided slice
+       per byte column (``data[j::width_bytes]``);
+    2. now every 8 consecutive bytes hold an 8×8 bit block (8 rows × 8 columns); all blocks
+       are transposed at once by three masked delta swaps on one big int;
+    3. column ``c = 8j + k`` is byte ``k`` of every block of byte column ``j``: one strided
+       slice again.
     """
     height = len(rows)
     if height == 0 or width == 0:
         return [0] * width
-    # Small tiles waste less padding and need fewer rounds; too small and the byte shuffling
-    # around them dominates. 512 is a measured sweet spot.
-    m = min(_pow2_at_least(min(height, width)), _MAX_TILE)
-    tile_rows = -(-height // m)  # tiles down
-    tile_cols = -(-width // m)  # tiles across
-    row_bytes = m // 8
-    padded_width_bytes = tile_cols * row_bytes
-    zero_row = bytes(padded_width_bytes)
-    as_bytes = [r.to_bytes(padded_width_bytes, "little") for r in rows]
-    as_bytes.extend([zero_row] * (tile_rows * m - height))
-    # Pack tiles column-major: tile (bi, bj) is number bj * tile_rows + bi.
-    chunks: list[bytes] = []
-    for bj in range(tile_cols):
-        lo, hi = bj * row_bytes, (bj + 1) * row_bytes
-        chunks.extend(b[lo:hi] for b in as_bytes)
-    packed = int.from_bytes(b"".join(chunks), "little")
-    ntiles = tile_rows * tile_cols
-    for shift, tile_mask in _delta_swap_masks(m):
-        mask = int.from_bytes(tile_mask * ntiles, "little")
+    width_bytes = (width + 7) // 8
+    padded = -(-height // 8) * 8
+    data = b"".join([r.to_bytes(width_bytes, "little") for r in rows]) + bytes(
+        width_bytes * (padded - height)
+    )
+    by_column = b"".join([data[j::width_bytes] for j in range(width_bytes)])
+    packed = int.from_bytes(by_column, "little")
+    words = len(by_column) // 8
+    for shift, mask8 in _BLOCK_ROUNDS:
+        mask = int.from_bytes(mask8 * words, "little")
         t = ((packed >> shift) ^ packed) & mask
         packed ^= t ^ (t << shift)
-    data = packed.to_bytes(ntiles * m * row_bytes, "little")
-    out: list[int] = []
-    tile_bytes = m * row_bytes
-    for j in range(width):
-        bj, jj = divmod(j, m)
-        parts = []
-        for bi in range(tile_rows):
-            start = (bj * tile_rows + bi) * tile_bytes + jj * row_bytes
-            parts.append(data[start : start + row_bytes])
-        out.append(int.from_bytes(b"".join(parts), "little"))
-    return out
+    out_bytes = packed.to_bytes(len(by_column), "little")
+    from_bytes = int.from_bytes
+    return [
+        from_bytes(out_bytes[(c >> 3) * padded + (c & 7) : ((c >> 3) + 1) * padded : 8], "little")
+        for c in range(width)
+    ]
 
 
 def gather_columns(rows: Sequence[int], width: int, columns: Sequence[int]) -> list[int]:

@@ -227,51 +227,134 @@ def _space_cover(
     return {f: (s.issubset(covered), bool(s.intersection(covered))) for f, s in space.items()}
 
 
-def compute_matrix(cluster: Cluster, port: int, protocol: Protocol, options: AnalysisOptions) -> MatrixResult:
-    """Which inventory pod may reach which on ``port``/``protocol`` (see the module docstring)."""
-    part = equivalence_classes(cluster, options, port=port, protocol=protocol)
-    n_classes = len(part.classes)
+@dataclass
+class Prepared:
+    """Everything about a cluster that does not depend on the flow's port: the partition, the
+    column layout, evaluated selectors and rule peers, and who isolates which class.
+
+    Built once, then `class_rows` evaluates any number of ports on it.
+    """
+
+    part: Partition
+    columns: _Columns
+    class_cols: list[dict[Family, list[int]]]
+    families: tuple[Family, ...]
+    space: dict[Family, IntervalSet]
+    first_col: list[int]
+    eg_policies: list[NetworkPolicy]
+    in_policies: list[NetworkPolicy]
+    eg_pattern: list[int]  # per class: bitset over eg_policies isolating it for egress
+    in_pattern: list[int]  # per class: bitset over in_policies isolating it for ingress
+    peers: dict[tuple[Direction, int, int], int] = field(default_factory=dict)
+
+    @property
+    def n_classes(self) -> int:
+        return len(self.part.classes)
+
+    def rule_peers(self, direction: Direction, p: int, r: int) -> int:
+        key = (direction, p, r)
+        cached = self.peers.get(key)
+        if cached is None:
+            policies = self.eg_policies if direction is Direction.EGRESS else self.in_policies
+            policy = policies[p]
+            cached = self.peers[key] = self.columns.peers(policy.rules(direction)[r], policy)
+        return cached
+
+
+def prepare(cluster: Cluster, options: AnalysisOptions, part: Partition) -> Prepared:
+    """The port-independent half of the matrix computation (see `Prepared`)."""
     unknown = [c.ip_unknown for c in part.classes]
     space: dict[Family, IntervalSet] = {}
     if any(unknown):
         pod_space = options.pod_ip_space()
         space = {f: sub for f, whole in _FAMILY_SPACE.items() if (sub := pod_space.intersection(whole))}
-    space_families = tuple(sorted(space))
-    layout = _layout(part, cluster, space_families)
+    layout = _layout(part, cluster, tuple(sorted(space)))
     columns, class_cols = layout.columns, layout.class_cols
     size = columns.size
-    everything = columns.everything
     families: tuple[Family, ...] = tuple(sorted({f for pf in class_cols for f in pf}))
     first_col = [min(c for cols in pf.values() for c in cols) for pf in class_cols]
-    names_of = [frozenset(name for name, _, _ in cls.named_ports) for cls in part.classes]
-    unknown_names = sorted({names_of[k] for k in range(n_classes) if unknown[k]}, key=sorted)
 
     def selected(policy: NetworkPolicy) -> int:
         return columns.by_namespace.get(policy.namespace, 0) & columns.pods_matching(policy.pod_selector)
 
-    # Egress: one row over destination columns per distinct set of isolating policies.
     eg_policies = [p for p in cluster.policies if p.affects(Direction.EGRESS)]
+    in_policies = [p for p in cluster.policies if p.affects(Direction.INGRESS)]
+    eg_of_col = transpose([selected(p) for p in eg_policies], size) if eg_policies else [0] * size
+    in_of_col = transpose([selected(p) for p in in_policies], size) if in_policies else [0] * size
+    return Prepared(
+        part=part,
+        columns=columns,
+        class_cols=class_cols,
+        families=families,
+        space=space,
+        first_col=first_col,
+        eg_policies=eg_policies,
+        in_policies=in_policies,
+        eg_pattern=[eg_of_col[c] for c in first_col],
+        in_pattern=[in_of_col[c] for c in first_col],
+    )
+
+
+@dataclass
+class _Sides:
+    """Egress rows (over destination columns) and ingress rows (over source columns) on one
+    port, deduplicated, with how ipBlocks cover the pod space for unknown-IP pods."""
+
+    names_of: list[frozenset[str]]
+    unknown_names: list[frozenset[str]]
+    eg_rows: list[int]
+    eg_cover: list[dict[frozenset[str], dict[Family, tuple[bool, bool]]]]
+    eg_row_of_class: list[int]
+    in_rows: list[int]
+    in_cover: list[dict[Family, tuple[bool, bool]]]
+    in_row_of_class: list[int]
+
+
+def _sides(prep: Prepared, port: int, protocol: Protocol) -> _Sides:
+    part = prep.part
+    n_classes = prep.n_classes
+    unknown = [c.ip_unknown for c in part.classes]
+    space = prep.space
+    columns, class_cols = prep.columns, prep.class_cols
+    everything = columns.everything
+    # Named ports of each class that resolve to exactly this port and protocol.
+    names_of = [
+        frozenset(name for name, proto, number in cls.named_ports if proto is protocol and number == port)
+        for cls in part.classes
+    ]
+    name_cols: dict[str, int] = {}
+    for k, names in enumerate(names_of):
+        if names:
+            bits = 0
+            for cols in class_cols[k].values():
+                for c in cols:
+                    bits |= 1 << c
+            for name in names:
+                name_cols[name] = name_cols.get(name, 0) | bits
+    unknown_names = sorted({names_of[k] for k in range(n_classes) if unknown[k]}, key=sorted)
+
+    # Egress: one row over destination columns per distinct set of isolating policies.
+    eg_policies = prep.eg_policies
     grants: list[int] = []
-    for policy in eg_policies:
+    for p, policy in enumerate(eg_policies):
         acc = 0
-        for rule in policy.egress:
+        for r, rule in enumerate(policy.egress):
             if _ports_all(rule, port, protocol):
                 ports_ok = everything
             else:
                 ports_ok = 0
                 for name in _port_names(rule, protocol):
-                    ports_ok |= columns.by_port_name.get(name, 0)
+                    ports_ok |= name_cols.get(name, 0)
             if ports_ok:
-                acc |= columns.peers(rule, policy) & ports_ok
+                acc |= prep.rule_peers(Direction.EGRESS, p, r) & ports_ok
         grants.append(acc)
-    eg_of_col = transpose([selected(p) for p in eg_policies], size) if eg_policies else [0] * size
     eg_index: dict[int, int] = {}
     eg_rows: list[int] = []
     # Per row, per named-port set of unknown-IP destinations: how ipBlocks cover the pod space.
     eg_cover: list[dict[frozenset[str], dict[Family, tuple[bool, bool]]]] = []
     eg_row_of_class: list[int] = []
     for k in range(n_classes):
-        pattern = eg_of_col[first_col[k]]
+        pattern = prep.eg_pattern[k]
         if pattern not in eg_index:
             eg_index[pattern] = len(eg_rows)
             row = everything if pattern == 0 else 0
@@ -292,15 +375,13 @@ def compute_matrix(cluster: Cluster, port: int, protocol: Protocol, options: Ana
         eg_row_of_class.append(eg_index[pattern])
 
     # Ingress: one row over source columns per (isolating policies, named ports) of a class.
-    in_policies = [p for p in cluster.policies if p.affects(Direction.INGRESS)]
-    in_of_col = transpose([selected(p) for p in in_policies], size) if in_policies else [0] * size
-    peer_cache: dict[tuple[int, int], int] = {}
+    in_policies = prep.in_policies
     in_index: dict[tuple[int, frozenset[str]], int] = {}
     in_rows: list[int] = []
     in_cover: list[dict[Family, tuple[bool, bool]]] = []
     in_row_of_class: list[int] = []
     for k in range(n_classes):
-        key = (in_of_col[first_col[k]], names_of[k])
+        key = (prep.in_pattern[k], names_of[k])
         if key not in in_index:
             in_index[key] = len(in_rows)
             row = everything if key[0] == 0 else 0
@@ -309,15 +390,42 @@ def compute_matrix(cluster: Cluster, port: int, protocol: Protocol, options: Ana
                 policy = in_policies[p]
                 for r, rule in enumerate(policy.ingress):
                     if _rule_ports_ok(rule, port, protocol, key[1]):
-                        cached = peer_cache.get((p, r))
-                        if cached is None:
-                            cached = peer_cache[(p, r)] = columns.peers(rule, policy)
-                        row |= cached
+                        row |= prep.rule_peers(Direction.INGRESS, p, r)
                         if space:
                             in_ranges.extend(_block_ranges(rule))
             in_rows.append(row)
             in_cover.append(_space_cover(in_ranges, space) if space else {})
         in_row_of_class.append(in_index[key])
+    return _Sides(
+        names_of=names_of,
+        unknown_names=unknown_names,
+        eg_rows=eg_rows,
+        eg_cover=eg_cover,
+        eg_row_of_class=eg_row_of_class,
+        in_rows=in_rows,
+        in_cover=in_cover,
+        in_row_of_class=in_row_of_class,
+    )
+
+
+def class_rows(prep: Prepared, port: int, protocol: Protocol) -> tuple[list[int], list[int]]:
+    """The class-level matrix on ``port``/``protocol``: (allowed rows, conditional rows).
+
+    Row ``a`` is a bitset over destination classes. A cell of a class with itself is what two
+    *distinct* pods of that class get (self traffic is added when expanding to pods).
+    """
+    part = prep.part
+    n_classes = prep.n_classes
+    unknown = [c.ip_unknown for c in part.classes]
+    space = prep.space
+    space_families = tuple(sorted(space))
+    class_cols = prep.class_cols
+    size = prep.columns.size
+    families = prep.families
+    sides = _sides(prep, port, protocol)
+    names_of, unknown_names = sides.names_of, sides.unknown_names
+    eg_rows, eg_cover, eg_row_of_class = sides.eg_rows, sides.eg_cover, sides.eg_row_of_class
+    in_rows, in_cover, in_row_of_class = sides.in_rows, sides.in_cover, sides.in_row_of_class
 
     # Fold columns into classes per family: e_some[f][egress row] over destination classes,
     # it_some[f][source class] over destination classes ("some address of that family").
@@ -407,13 +515,78 @@ def compute_matrix(cluster: Cluster, port: int, protocol: Protocol, options: Ana
         allowed_rows.append(allowed & all_classes)
         cond_rows.append(some & ~allowed & all_classes)
 
-    # Expand classes to pods: the row of pod s is its class's row, re-indexed by pod.
+    return allowed_rows, cond_rows
+
+
+def class_columns(prep: Prepared, port: int, protocol: Protocol) -> tuple[list[int], list[int], list[int]]:
+    """The class-level relation on ``port``/``protocol``, destination-major and deduplicated:
+    (column id of each destination class, allowed source classes of each column, conditional
+    source classes of each column). Destination classes share a column iff they admit
+    exactly the same sources.
+
+    In the common case — every class has exactly one address column, one address family and
+    a known IP — no class × class matrix is ever built: a destination ``b`` admits source
+    ``a`` iff ``a`` is in b's ingress row and b is in a's egress row, so the column of ``b``
+    is ``ingress_row(b) & (union of the sources of every egress row holding b)``, and the
+    pair (ingress row, egress rows holding b) identifies it. Otherwise the general
+    `class_rows` is transposed.
+    """
+    n_classes = prep.n_classes
+    index: dict[tuple[int, int], int] = {}
+    allowed: list[int] = []
+    cond: list[int] = []
+    column_of: list[int] = []
+    if not prep.space and prep.columns.size == n_classes and len(prep.families) <= 1:
+        sides = _sides(prep, port, protocol)
+        members: list[list[int]] = [[] for _ in sides.eg_rows]
+        for a, e in enumerate(sides.eg_row_of_class):
+            members[e].append(a)
+        sources_of_row = [from_indices(m, n_classes) for m in members]
+        holding = transpose(sides.eg_rows, n_classes)  # per destination: egress rows holding it
+        unions: dict[int, int] = {}
+        by_content: dict[int, int] = {}
+        for b in range(n_classes):
+            key = (sides.in_row_of_class[b], holding[b])
+            c = index.get(key)
+            if c is None:
+                union = unions.get(holding[b])
+                if union is None:
+                    union = 0
+                    for e in iter_bits(holding[b]):
+                        union |= sources_of_row[e]
+                    unions[holding[b]] = union
+                content = sides.in_rows[key[0]] & union
+                c = index[key] = by_content.setdefault(content, len(allowed))
+                if c == len(allowed):
+                    allowed.append(content)
+                    cond.append(0)
+            column_of.append(c)
+        return column_of, allowed, cond
+    rows, cond_rows = class_rows(prep, port, protocol)
+    by_dst = transpose(rows, n_classes)
+    cond_by_dst = transpose(cond_rows, n_classes) if any(cond_rows) else [0] * n_classes
+    for b in range(n_classes):
+        key = (by_dst[b], cond_by_dst[b])
+        c = index.get(key)
+        if c is None:
+            c = index[key] = len(allowed)
+            allowed.append(key[0])
+            cond.append(key[1])
+        column_of.append(c)
+    return column_of, allowed, cond
+
+
+def expand_to_pods(
+    part: Partition, allowed_rows: list[int], cond_rows: list[int]
+) -> tuple[tuple[int, ...], tuple[tuple[int, int], ...]]:
+    """Pod-level rows (self traffic added) and conditional (source, destination) pod pairs."""
+    n_classes = len(part.classes)
     n = len(part.pods)
     class_of = list(part.class_of)
     singletons = n_classes == n  # then class k is pod k: classes are numbered in pod order
 
-    def expand(class_rows: list[int]) -> list[int]:
-        return class_rows if singletons else gather_columns(class_rows, n_classes, class_of)
+    def expand(rows: list[int]) -> list[int]:
+        return rows if singletons else gather_columns(rows, n_classes, class_of)
 
     pod_allowed = expand(allowed_rows)
     rows = tuple(pod_allowed[class_of[s]] | (1 << s) for s in range(n))
@@ -423,13 +596,22 @@ def compute_matrix(cluster: Cluster, port: int, protocol: Protocol, options: Ana
         for s in range(n):
             bits = pod_cond[class_of[s]] & ~(1 << s)
             conditional.extend((s, j) for j in iter_bits(bits))
+    return rows, tuple(conditional)
+
+
+def compute_matrix(cluster: Cluster, port: int, protocol: Protocol, options: AnalysisOptions) -> MatrixResult:
+    """Which inventory pod may reach which on ``port``/``protocol`` (see the module docstring)."""
+    part = equivalence_classes(cluster, options, port=port, protocol=protocol)
+    prep = prepare(cluster, options, part)
+    allowed_rows, cond_rows = class_rows(prep, port, protocol)
+    rows, conditional = expand_to_pods(part, allowed_rows, cond_rows)
     return MatrixResult(
         port=port,
         protocol=protocol,
         endpoints=tuple(p.key for p in part.pods),
         rows=rows,
-        conditional=tuple(conditional),
+        conditional=conditional,
     )
 
 
-__all__ = ["compute_matrix"]
+__all__ = ["Prepared", "class_columns", "class_rows", "compute_matrix", "expand_to_pods", "prepare"]

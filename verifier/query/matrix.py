@@ -1,15 +1,82 @@
-"""``matrix``: pod-to-pod reachability on one port, from the concrete engine.
+"""``matrix``: pod-to-pod reachability on one port, or the full connectivity on every port.
 
-The matrix is set algebra over pod classes (`verifier.engine`), not N² solver calls; the
-Z3 engine and the oracle cross-check it in the test suite.
+Both are set algebra over pod classes (`verifier.engine`), not N² solver calls; the oracle
+and the Z3 engine cross-check the engine in the test suite.
+
+Filters (``--namespace``, ``--pod``) select the endpoints of the view: the result is the
+sub-matrix between the selected pods — both ends of every listed flow are selected. Policies
+of the whole input still decide every cell.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from verifier.engine import compute_matrix
-from verifier.model import AnalysisOptions, Cluster, Protocol
+from verifier.engine.bits import gather_columns
+from verifier.engine.connectivity import Connectivity, compute_connectivity, compute_port_connectivity
+from verifier.errors import UsageError
+from verifier.model import AnalysisOptions, Cluster, LabelSelector, Protocol
 from verifier.results import MatrixResult
 
 
 def matrix(cluster: Cluster, port: int, protocol: Protocol, options: AnalysisOptions) -> MatrixResult:
+    """Which inventory pod reaches which on ``port``/``protocol`` (the diagonal is allowed)."""
     return compute_matrix(cluster, port, protocol, options)
+
+
+def connectivity(
+    cluster: Cluster, options: AnalysisOptions, *, port: int | None = None, protocol: Protocol | None = None
+) -> Connectivity:
+    """Per pod pair, the allowed protocol/port ranges — on every port, or on one (``port``
+    and ``protocol`` together)."""
+    if port is None:
+        return compute_connectivity(cluster, options)
+    return compute_port_connectivity(cluster, port, protocol or Protocol.TCP, options)
+
+
+def selected_endpoints(
+    cluster: Cluster, namespaces: Sequence[str] = (), selector: LabelSelector | None = None
+) -> list[int]:
+    """Indices (into the sorted endpoint list) of the pods in one of ``namespaces`` (all when
+    empty) whose labels match ``selector`` (all when None). Unknown namespaces are usage errors."""
+    missing = [ns for ns in namespaces if ns not in cluster.namespaces]
+    if missing:
+        known = ", ".join(sorted(cluster.namespaces)) or "none"
+        raise UsageError(f"--namespace {missing[0]!r}: no such namespace in the input (known: {known})")
+    wanted = set(namespaces)
+    pods = sorted(cluster.pods, key=lambda p: (p.namespace, p.name))
+    return [
+        i
+        for i, pod in enumerate(pods)
+        if (not wanted or pod.namespace in wanted) and (selector is None or selector.matches(pod.labels))
+    ]
+
+
+def restrict_matrix(result: MatrixResult, keep: Sequence[int]) -> MatrixResult:
+    """The sub-matrix between the endpoints ``keep`` (indices, increasing)."""
+    n = len(result.endpoints)
+    if list(keep) == list(range(n)):
+        return result
+    position = {old: new for new, old in enumerate(keep)}
+    rows = gather_columns([result.rows[i] for i in keep], n, list(keep)) if keep else []
+    conditional = tuple(
+        (position[i], position[j]) for i, j in result.conditional if i in position and j in position
+    )
+    return result.model_copy(
+        update={
+            "endpoints": tuple(result.endpoints[i] for i in keep),
+            "rows": tuple(rows),
+            "conditional": conditional,
+        }
+    )
+
+
+def restrict_connectivity(result: Connectivity, keep: Sequence[int]) -> Connectivity:
+    """The relation between the endpoints ``keep`` only."""
+    if list(keep) == list(range(len(result.endpoints))):
+        return result
+    return result.restricted(keep)
+
+
+__all__ = ["connectivity", "matrix", "restrict_connectivity", "restrict_matrix", "selected_endpoints"]

@@ -1,0 +1,416 @@
+"""Full connectivity: per pod pair, the protocol/port ranges policies allow — by set algebra.
+
+The port line of each protocol is cut into *atoms* at every boundary a policy or a pod can
+create: each numeric ``port``/``endPort`` of a rule of that protocol (``lo`` and ``hi + 1``)
+and each container-port number behind a named port a policy mentions. No policy can tell
+two ports of one atom apart. Atoms are then grouped into *kinds*: two atoms behave alike when
+the same numeric rule entries cover them and neither is a named-port number (those are kinds
+of their own, since which pods define which names there differs). The class-level matrix
+(`verifier.engine.matrix.class_rows`) is evaluated once per kind — about as many times as
+there are distinct port entries in the policies, never once per port.
+
+A pair's connection is then the union of the atoms of every kind whose matrix allows it.
+Sources are deduplicated by their row over all kinds, and each distinct row is split into
+destination sets that share one connection by refining bitsets — no loop over pod pairs.
+The result stays at class level (`Connectivity`); reports expand it to pods while writing.
+
+Addresses and unknown IPs follow the per-port matrix exactly (module `matrix`): a range is
+*allowed* for a pair when every possible address allows it, and *conditional* when some but
+not all do. A pod reaching itself is always allowed and is not part of the relation.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from verifier.engine.bits import full, gather_columns, iter_bits, transpose
+from verifier.engine.classes import Partition, equivalence_classes
+from verifier.engine.matrix import Prepared, class_columns, prepare
+from verifier.model import AnalysisOptions, Cluster, Protocol
+
+Ranges = tuple[tuple[int, int], ...]
+PortMap = tuple[tuple[Protocol, Ranges], ...]
+
+PORT_MAX = 65535
+_PROTOCOL_ORDER = {p: i for i, p in enumerate(Protocol)}
+
+
+def ranges_text(ranges: Ranges) -> str:
+    """``80,443-450`` (closed ranges, comma-separated)."""
+    return ",".join(str(lo) if lo == hi else f"{lo}-{hi}" for lo, hi in ranges)
+
+
+def portmap_text(ports: PortMap) -> str:
+    """``TCP 80,443; UDP 53`` — ``all`` when every port of every protocol is in it."""
+    if len(ports) == len(Protocol) and all(r == ((1, PORT_MAX),) for _, r in ports):
+        return "all"
+    return "; ".join(
+        f"{proto.value} {'all' if r == ((1, PORT_MAX),) else ranges_text(r)}" for proto, r in ports
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Connection:
+    """What one pod may send another: ``allowed`` for every possible address of pods whose IP
+    is unknown, ``conditional`` for some but not all of them (disjoint from ``allowed``)."""
+
+    allowed: PortMap = ()
+    conditional: PortMap = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.allowed or self.conditional)
+
+    def text(self) -> str:
+        """``TCP 80; UDP 53`` plus ``(conditional: TCP 443)`` when some ranges are conditional."""
+        head = portmap_text(self.allowed) if self.allowed else "none"
+        if self.conditional:
+            return f"{head} (conditional: {portmap_text(self.conditional)})"
+        return head
+
+    def allows(self, port: int, protocol: Protocol) -> bool:
+        return _contains(self.allowed, port, protocol)
+
+    def maybe(self, port: int, protocol: Protocol) -> bool:
+        return _contains(self.conditional, port, protocol)
+
+
+def _contains(ports: PortMap, port: int, protocol: Protocol) -> bool:
+    for proto, ranges in ports:
+        if proto is protocol:
+            return any(lo <= port <= hi for lo, hi in ranges)
+    return False
+
+
+NOTHING = Connection()
+
+
+@dataclass(frozen=True)
+class Connectivity:
+    """The connectivity relation at class level, with what it takes to expand it to pods.
+
+    ``endpoints`` are the inventory pods sorted by (namespace, name); ``class_of[i]`` is the
+    class of pod ``i`` and ``members[k]`` the pods of class ``k``. As a destination, class
+    ``k`` belongs to *column* ``column_of[k]`` (classes that admit exactly the same traffic
+    share a column); ``column_pods[c]`` are the pods of column ``c``. ``values[0]`` is
+    `NOTHING`; ``rows[r]`` is one distinct source row: disjoint (column bitset, value index)
+    pairs with a non-zero value; ``row_of[k]`` is the row of source class ``k``. The value of
+    a pair of *distinct* pods ``s``, ``d`` is ``values[v]`` for the entry of
+    ``rows[row_of[class_of[s]]]`` whose bitset holds ``column_of[class_of[d]]`` (`NOTHING`
+    if none). ``port``/``protocol`` are set when the relation is for one port only.
+    """
+
+    endpoints: tuple[str, ...]
+    class_of: tuple[int, ...]
+    members: tuple[tuple[int, ...], ...]
+    column_of: tuple[int, ...]
+    column_pods: tuple[tuple[int, ...], ...]
+    values: tuple[Connection, ...]
+    rows: tuple[tuple[tuple[int, int], ...], ...]
+    row_of: tuple[int, ...]
+    port: int | None = None
+    protocol: Protocol | None = None
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def n_classes(self) -> int:
+        return len(self.members)
+
+    @property
+    def n_columns(self) -> int:
+        return len(self.column_pods)
+
+    def pair(self, source: int, destination: int) -> Connection:
+        """The connection from pod ``source`` to pod ``destination`` (indices into endpoints).
+
+        A pod and itself: self traffic, always allowed on everything.
+        """
+        if source == destination:
+            every = tuple((p, ((1, PORT_MAX),)) for p in Protocol)
+            return Connection(allowed=every)
+        c = self.column_of[self.class_of[destination]]
+        for bits, v in self.rows[self.row_of[self.class_of[source]]]:
+            if bits >> c & 1:
+                return self.values[v]
+        return NOTHING
+
+    def row_pods(self, row: int) -> list[tuple[int, int]]:
+        """(destination pod, value index) of one distinct row, sorted by pod. Work grows with
+        the row's destinations, not with the number of pods."""
+        found: list[tuple[int, int]] = []
+        pods = self.column_pods
+        for bits, v in self.rows[row]:
+            found.extend((d, v) for c in iter_bits(bits) for d in pods[c])
+        found.sort()
+        return found
+
+    def pairs(self) -> Iterator[tuple[int, int, int]]:
+        """Every (source, destination, value index) of distinct pods with some traffic, in
+        endpoint order. Cost grows with the output."""
+        cached_row, found = -1, []
+        for s in range(len(self.endpoints)):
+            row = self.row_of[self.class_of[s]]
+            if row != cached_row:
+                cached_row, found = row, self.row_pods(row)
+            for d, v in found:
+                if d != s:
+                    yield s, d, v
+
+    def restricted(self, keep: Iterable[int]) -> Connectivity:
+        """The relation between the pods ``keep`` (indices into endpoints) only."""
+        kept = sorted(set(keep))
+        old_classes = sorted({self.class_of[i] for i in kept})
+        new_index = {k: n for n, k in enumerate(old_classes)}
+        pod_index = {old: new for new, old in enumerate(kept)}
+        members = tuple(tuple(pod_index[i] for i in self.members[k] if i in pod_index) for k in old_classes)
+        old_columns = sorted({self.column_of[k] for k in old_classes})
+        column_index = {c: n for n, c in enumerate(old_columns)}
+        column_pods: list[list[int]] = [[] for _ in old_columns]
+        for new_pod, old_pod in enumerate(kept):
+            column_pods[column_index[self.column_of[self.class_of[old_pod]]]].append(new_pod)
+        rows_used = sorted({self.row_of[k] for k in old_classes})
+        row_index = {r: n for n, r in enumerate(rows_used)}
+        flat = [bits for r in rows_used for bits, _ in self.rows[r]]
+        gathered = gather_columns(flat, self.n_columns, old_columns) if flat else []
+        new_rows: list[tuple[tuple[int, int], ...]] = []
+        it = iter(gathered)
+        for r in rows_used:
+            entries = [(next(it), v) for _, v in self.rows[r]]
+            new_rows.append(tuple((bits, v) for bits, v in entries if bits))
+        return Connectivity(
+            endpoints=tuple(self.endpoints[i] for i in kept),
+            class_of=tuple(new_index[self.class_of[i]] for i in kept),
+            members=members,
+            column_of=tuple(column_index[self.column_of[k]] for k in old_classes),
+            column_pods=tuple(tuple(p) for p in column_pods),
+            values=self.values,
+            rows=tuple(new_rows),
+            row_of=tuple(row_index[self.row_of[k]] for k in old_classes),
+            port=self.port,
+            protocol=self.protocol,
+            warnings=self.warnings,
+        )
+
+
+# --------------------------------------------------------------------------------------------
+# atoms and kinds
+
+
+@dataclass(frozen=True, slots=True)
+class _Kind:
+    protocol: Protocol
+    port: int  # a representative port of every atom of the kind
+    atoms: tuple[tuple[int, int], ...]
+
+
+def _kinds(cluster: Cluster, part: Partition, protocol: Protocol) -> list[_Kind]:
+    """The atoms of ``protocol``'s port line, grouped by behaviour (module docstring)."""
+    numeric: set[tuple[int, int]] = set()
+    for policy in cluster.policies:
+        for rule in policy.ingress + policy.egress:
+            for entry in rule.ports or ():
+                rng = entry.numeric_range()
+                if entry.protocol is protocol and rng is not None:
+                    numeric.add(rng)
+    named = {number for cls in part.classes for _, proto, number in cls.named_ports if proto is protocol}
+    cuts = {1, PORT_MAX + 1}
+    for lo, hi in numeric:
+        cuts.update((lo, hi + 1))
+    for number in named:
+        cuts.update((number, number + 1))
+    points = sorted(c for c in cuts if 1 <= c <= PORT_MAX + 1)
+    ranges = sorted(numeric)
+    by_signature: dict[tuple[tuple[int, ...], int | None], list[tuple[int, int]]] = {}
+    for lo, nxt in itertools.pairwise(points):
+        covering = tuple(i for i, (a, b) in enumerate(ranges) if a <= lo <= b)
+        sig = (covering, lo if lo in named else None)
+        by_signature.setdefault(sig, []).append((lo, nxt - 1))
+    return [_Kind(protocol=protocol, port=atoms[0][0], atoms=tuple(atoms)) for atoms in by_signature.values()]
+
+
+def _merge(atoms: Iterable[tuple[int, int]]) -> Ranges:
+    merged: list[tuple[int, int]] = []
+    for lo, hi in sorted(atoms):
+        if merged and lo <= merged[-1][1] + 1:
+            merged[-1] = (merged[-1][0], max(hi, merged[-1][1]))
+        else:
+            merged.append((lo, hi))
+    return tuple(merged)
+
+
+def _portmap(kinds: list[_Kind], selected: int) -> PortMap:
+    per: dict[Protocol, list[tuple[int, int]]] = {}
+    for k in iter_bits(selected):
+        per.setdefault(kinds[k].protocol, []).extend(kinds[k].atoms)
+    return tuple((p, _merge(per[p])) for p in sorted(per, key=_PROTOCOL_ORDER.__getitem__))
+
+
+# --------------------------------------------------------------------------------------------
+# the relation
+
+
+def _refine(groups: list[tuple[int, int]], bits: int, flag: int) -> list[tuple[int, int]]:
+    """Split each (set, signature) group by membership in ``bits``; members get ``flag``."""
+    out: list[tuple[int, int]] = []
+    for g, sig in groups:
+        inside = g & bits
+        if not inside:
+            out.append((g, sig))
+        elif inside == g:
+            out.append((g, sig | flag))
+        else:
+            out.append((inside, sig | flag))
+            out.append((g & ~bits, sig))
+    return out
+
+
+@dataclass(frozen=True)
+class _Relation:
+    column_of: list[int]
+    values: list[Connection]
+    rows: list[tuple[tuple[int, int], ...]]
+    row_of: list[int]
+
+
+def _relation(prep: Prepared, kinds: list[_Kind]) -> _Relation:
+    """Evaluate every kind destination-major (`class_columns`), then build the source rows.
+
+    1. Destination classes with the same column in every kind share a *common* column.
+    2. Per kind, the sources of each of its columns are transposed into, per source class,
+       the set of that kind's columns admitting it; a source's row key is that set for
+       every kind (allowed and conditional) — sources with equal keys share a row.
+    3. For each distinct row, the per-kind sets are re-indexed onto the common columns (by
+       two transpositions for all rows at once) and the common columns are refined into
+       groups with one value each: the kinds (hence atoms, hence port ranges) allowing them.
+    """
+    n_classes = prep.n_classes
+    per_kind = [class_columns(prep, kind.port, kind.protocol) for kind in kinds]
+    n_kinds = len(kinds)
+    common_index: dict[tuple[int, ...], int] = {}
+    column_of: list[int] = []
+    for b in range(n_classes):
+        key = tuple(cols[b] for cols, _, _ in per_kind)
+        column_of.append(common_index.setdefault(key, len(common_index)))
+    n_columns = len(common_index)
+    # kind_column[k][c]: the column of kind k that common column c is made of.
+    kind_column = [[0] * n_columns for _ in kinds]
+    for key, c in common_index.items():
+        for k, col in enumerate(key):
+            kind_column[k][c] = col
+    # Per kind: per source class, the kind's columns admitting it (allowed, conditional).
+    admits = [transpose(allowed, n_classes) if allowed else [0] * n_classes for _, allowed, _ in per_kind]
+    maybes = [transpose(cond, n_classes) if any(cond) else [0] * n_classes for _, _, cond in per_kind]
+    row_index: dict[tuple[int, ...], int] = {}
+    row_keys: list[tuple[int, ...]] = []
+    row_of: list[int] = []
+    for a in range(n_classes):
+        key = tuple(admits[k][a] for k in range(n_kinds)) + tuple(maybes[k][a] for k in range(n_kinds))
+        r = row_index.get(key)
+        if r is None:
+            r = row_index[key] = len(row_keys)
+            row_keys.append(key)
+        row_of.append(r)
+    # Re-index every kind's sets onto the common columns, for all distinct rows at once.
+    on_common: list[list[int]] = []
+    for k in range(2 * n_kinds):
+        sets = [key[k] for key in row_keys]
+        width = len(per_kind[k % n_kinds][1])
+        if any(sets) and width:
+            on_common.append(gather_columns(sets, width, kind_column[k % n_kinds]))
+        else:
+            on_common.append([0] * len(row_keys))
+    values: list[Connection] = [NOTHING]
+    value_index: dict[int, int] = {0: 0}
+    everything = full(n_columns)
+    rows: list[tuple[tuple[int, int], ...]] = []
+    for r in range(len(row_keys)):
+        groups = [(everything, 0)] if n_columns else []
+        for k in range(2 * n_kinds):
+            bits = on_common[k][r]
+            if bits:
+                groups = _refine(groups, bits, 1 << k)
+        entries: list[tuple[int, int]] = []
+        for g, sig in groups:
+            if not sig:
+                continue
+            v = value_index.get(sig)
+            if v is None:
+                allowed_kinds = sig & ((1 << n_kinds) - 1)
+                cond_kinds = sig >> n_kinds
+                v = value_index[sig] = len(values)
+                values.append(
+                    Connection(
+                        allowed=_portmap(kinds, allowed_kinds), conditional=_portmap(kinds, cond_kinds)
+                    )
+                )
+            entries.append((g, v))
+        entries.sort(key=lambda e: (e[0] & -e[0]).bit_length())
+        rows.append(tuple(entries))
+    return _Relation(column_of=column_of, values=values, rows=rows, row_of=row_of)
+
+
+def _connectivity(
+    part: Partition, prep: Prepared, kinds: list[_Kind], port: int | None, protocol: Protocol | None
+) -> Connectivity:
+    rel = _relation(prep, kinds)
+    column_pods: list[list[int]] = [[] for _ in range(max(rel.column_of, default=-1) + 1)]
+    for i, k in enumerate(part.class_of):
+        column_pods[rel.column_of[k]].append(i)
+    return Connectivity(
+        endpoints=tuple(p.key for p in part.pods),
+        class_of=part.class_of,
+        members=tuple(c.members for c in part.classes),
+        column_of=tuple(rel.column_of),
+        column_pods=tuple(tuple(p) for p in column_pods),
+        values=tuple(rel.values),
+        rows=tuple(rel.rows),
+        row_of=tuple(rel.row_of),
+        port=port,
+        protocol=protocol,
+    )
+
+
+def compute_connectivity(cluster: Cluster, options: AnalysisOptions) -> Connectivity:
+    """Per pod pair, the protocol/port ranges allowed on every protocol (module docstring)."""
+    part = equivalence_classes(cluster, options)
+    prep = prepare(cluster, options, part)
+    kinds = [kind for protocol in Protocol for kind in _kinds(cluster, part, protocol)]
+    return _connectivity(part, prep, kinds, None, None)
+
+
+def compute_port_connectivity(
+    cluster: Cluster, port: int, protocol: Protocol, options: AnalysisOptions
+) -> Connectivity:
+    """The same relation on one port/protocol only (what the readable ``--port`` formats show)."""
+    part = equivalence_classes(cluster, options, port=port, protocol=protocol)
+    prep = prepare(cluster, options, part)
+    kind = _Kind(protocol=protocol, port=port, atoms=((port, port),))
+    return _connectivity(part, prep, [kind], port, protocol)
+
+
+def column_groups(conn: Connectivity) -> list[int]:
+    """Per class, the number of its group: classes with identical rows *and* identical columns
+    share a group (numbered in order of their first pod). Two classes have identical columns
+    when their columns are held by the same (row, entry) pairs (an entry has one value)."""
+    flat = [bits for row in conn.rows for bits, _ in row]
+    sig = transpose(flat, conn.n_columns) if flat else [0] * conn.n_columns
+    order = sorted(range(conn.n_classes), key=lambda k: conn.members[k][0] if conn.members[k] else 0)
+    group_of_key: dict[tuple[int, int], int] = {}
+    group = [0] * conn.n_classes
+    for k in order:
+        key = (conn.row_of[k], sig[conn.column_of[k]])
+        group[k] = group_of_key.setdefault(key, len(group_of_key))
+    return group
+
+
+__all__ = [
+    "NOTHING",
+    "Connection",
+    "Connectivity",
+    "column_groups",
+    "compute_connectivity",
+    "compute_port_connectivity",
+    "portmap_text",
+    "ranges_text",
+]

@@ -1,0 +1,499 @@
+"""Connectivity reports: JSON (``netverify.connectivity/v1``), csv, and the readable forms —
+compact text, markdown, Graphviz dot and a self-contained HTML graph.
+
+The readable forms all show one *grouped* view (`grouped`), exact and deterministic: pods
+with identical rows and identical columns form a group (G1, G2, … in endpoint order), and
+each rule line ``sources → destinations: ports`` says that every source pod reaches every
+*other* destination pod on exactly those ports. Lines with the same destinations and ports
+are merged, so a rule names all the source groups it holds for. Self traffic is always
+allowed and never listed.
+
+Writers stream: the JSON and csv forms expand classes to pods row by row while writing.
+"""
+
+from __future__ import annotations
+
+import bisect
+import html
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TextIO
+
+from rich.console import Console
+from rich.text import Text
+
+from verifier.engine.bits import from_indices, iter_bits, transpose
+from verifier.engine.connectivity import Connection, Connectivity, PortMap, ranges_text
+from verifier.model import Protocol
+from verifier.report.text import render_warnings
+
+CONNECTIVITY_SCHEMA = "netverify.connectivity/v1"
+
+# Distinct rows whose parts are kept while streaming (sources of one row are often adjacent).
+_ROW_CACHE = 32
+
+
+def _portmap_json(ports: PortMap) -> str:
+    return json.dumps({proto.value: ranges_text(r) for proto, r in ports})
+
+
+# --------------------------------------------------------------------------------------------
+# JSON and csv: one entry per pod pair
+
+
+def _write_pairs_object(conn: Connectivity, out: TextIO, texts: list[str]) -> None:
+    """One ``"src": {"dst": ports, ...}`` line per source pod with some traffic.
+
+    A row's text is assembled from per-(column, value) chunks — the fragments of every pod of
+    one destination column, joined once — so the Python work per source pod grows with the
+    number of destination columns, not with the number of pods; only the pod's own column
+    is re-joined without the pod itself (self traffic is not listed). Destinations appear
+    column by column, then in endpoint order: deterministic, not alphabetical.
+    """
+    names = [json.dumps(e) for e in conn.endpoints]
+    keys = [f"{name}: " for name in names]
+    chunks: dict[tuple[int, int], str] = {}
+    rows: dict[int, tuple[list[tuple[int, int]], list[str]]] = {}
+    first = True
+    for s in range(len(conn.endpoints)):
+        row = conn.row_of[conn.class_of[s]]
+        entry = rows.get(row)
+        if entry is None:
+            if len(rows) >= _ROW_CACHE:
+                rows.pop(next(iter(rows)))
+            cols = sorted((c, v) for bits, v in conn.rows[row] if texts[v] for c in iter_bits(bits))
+            parts = []
+            for c, v in cols:
+                chunk = chunks.get((c, v))
+                if chunk is None:
+                    chunk = chunks[(c, v)] = ", ".join([keys[d] + texts[v] for d in conn.column_pods[c]])
+                parts.append(chunk)
+            entry = rows[row] = (cols, parts)
+        cols, parts = entry
+        own = conn.column_of[conn.class_of[s]]
+        k = bisect.bisect_left(cols, (own, 0))
+        if k < len(cols) and cols[k][0] == own:
+            v = cols[k][1]
+            rest = ", ".join([keys[d] + texts[v] for d in conn.column_pods[own] if d != s])
+            body = ", ".join([p for p in (*parts[:k], rest, *parts[k + 1 :]) if p])
+        else:
+            body = ", ".join(parts)
+        if not body:
+            continue
+        out.write("\n  " if first else ",\n  ")
+        first = False
+        out.write(f"{names[s]}: {{{body}}}")
+    out.write("\n }" if not first else "}")
+
+
+def write_connectivity_json(conn: Connectivity, out: TextIO) -> None:
+    """Stream the ``netverify.connectivity/v1`` document: one source pod per line.
+
+    ``connections[src][dst]`` maps each protocol to the port ranges allowed for every possible
+    address (``"80,443-450"``); only pairs of distinct pods with some allowed traffic appear.
+    ``conditional`` has the same shape for ranges that some but not all addresses of pods
+    whose IP is unknown allow. Self traffic is always allowed (``"self_traffic": "allowed"``)
+    and not listed.
+    """
+    out.write(f'{{"schema": {json.dumps(CONNECTIVITY_SCHEMA)},\n')
+    out.write(f' "endpoints": {json.dumps(list(conn.endpoints))},\n')
+    if conn.port is not None and conn.protocol is not None:
+        out.write(f' "port": {conn.port}, "protocol": {json.dumps(conn.protocol.value)},\n')
+    out.write(' "self_traffic": "allowed",\n "connections": {')
+    _write_pairs_object(conn, out, ["" if not v.allowed else _portmap_json(v.allowed) for v in conn.values])
+    out.write(',\n "conditional": {')
+    _write_pairs_object(
+        conn, out, ["" if not v.conditional else _portmap_json(v.conditional) for v in conn.values]
+    )
+    out.write(f',\n "warnings": {json.dumps(list(conn.warnings))}}}\n')
+
+
+def _csv_field(text: str) -> str:
+    return f'"{text}"' if any(c in text for c in ',"\n') else text
+
+
+def write_connectivity_csv(conn: Connectivity, out: TextIO) -> None:
+    """``source,destination,protocol,ports,conditional``: one line per pod pair and protocol
+    with some allowed or conditional traffic (ports as ``80,443-450``; self traffic omitted)."""
+    out.write("source,destination,protocol,ports,conditional\n")
+    names = [_csv_field(e) for e in conn.endpoints]
+    suffixes: list[str] = []
+    for value in conn.values:
+        allowed = dict(value.allowed)
+        maybe = dict(value.conditional)
+        suffixes.append(
+            "".join(
+                f",{p.value},{_csv_field(ranges_text(allowed.get(p, ())))},{_csv_field(ranges_text(maybe.get(p, ())))}\n"
+                for p in Protocol
+                if p in allowed or p in maybe
+            )
+        )
+    for s, d, v in conn.pairs():
+        prefix = f"{names[s]},{names[d]}"
+        out.write("".join(prefix + line + "\n" for line in suffixes[v].splitlines()))
+
+
+# --------------------------------------------------------------------------------------------
+# the grouped view
+
+
+@dataclass(frozen=True)
+class GroupedRule:
+    """Every pod of the ``sources`` groups reaches every *other* pod of the ``destinations``
+    groups on exactly ``value``."""
+
+    sources: tuple[int, ...]
+    destinations: tuple[int, ...]
+    value: Connection
+
+
+@dataclass(frozen=True)
+class Grouped:
+    """Source groups (pods with identical rows), destination groups (pods with identical
+    columns) — pod indices in endpoint order — and the rules between them."""
+
+    endpoints: tuple[str, ...]
+    sources: tuple[tuple[int, ...], ...]
+    destinations: tuple[tuple[int, ...], ...]
+    rules: tuple[GroupedRule, ...]
+    namespace_sizes: dict[str, int]
+
+    def describe(self, pods: tuple[int, ...]) -> list[str]:
+        """Pods as ``ns/*`` for a whole namespace of the view (two pods or more), else ``ns/name``."""
+        by_ns: dict[str, list[str]] = {}
+        for i in pods:
+            ns, _, name = self.endpoints[i].partition("/")
+            by_ns.setdefault(ns, []).append(name)
+        out: list[str] = []
+        for ns, names in by_ns.items():
+            if len(names) == self.namespace_sizes[ns] and len(names) > 1:
+                out.append(f"{ns}/*")
+            else:
+                out.extend(f"{ns}/{p}" for p in names)
+        return out
+
+
+def _numbered(keys: list[int]) -> tuple[list[int], list[list[int]]]:
+    """Number the distinct keys of pods (in endpoint order): (group per pod, pods per group)."""
+    index: dict[int, int] = {}
+    pods: list[list[int]] = []
+    group_of: list[int] = []
+    for i, key in enumerate(keys):
+        g = index.get(key)
+        if g is None:
+            g = index[key] = len(pods)
+            pods.append([])
+        pods[g].append(i)
+        group_of.append(g)
+    return group_of, pods
+
+
+def grouped(conn: Connectivity) -> Grouped:
+    """Group sources by row and destinations by column, merge rules (module docstring).
+
+    Exact and deterministic; the work grows with the number of distinct rows times the
+    number of destination groups, never with pods squared.
+    """
+    flat = [bits for row in conn.rows for bits, _ in row]
+    signature = transpose(flat, conn.n_columns) if flat else [0] * conn.n_columns
+    src_of_pod, src_pods = _numbered([conn.row_of[k] for k in conn.class_of])
+    dst_of_pod, dst_pods = _numbered([signature[conn.column_of[k]] for k in conn.class_of])
+    # One representative column per destination group: columns of a group are held by the
+    # same row entries, so an entry holds all of them or none.
+    rep_group: dict[int, int] = {}
+    for i, k in enumerate(conn.class_of):
+        rep_group.setdefault(conn.column_of[k], dst_of_pod[i])
+    seen_groups: set[int] = set()
+    reps: dict[int, int] = {}
+    for c, g in rep_group.items():
+        if g not in seen_groups:
+            seen_groups.add(g)
+            reps[c] = g
+    rep_mask = from_indices(reps, conn.n_columns)
+    row_group: dict[int, int] = {}
+    for i, k in enumerate(conn.class_of):
+        row_group.setdefault(conn.row_of[k], src_of_pod[i])
+    merged: dict[tuple[int, int], list[int]] = {}
+    for r, g in row_group.items():
+        for bits, v in conn.rows[r]:
+            merged.setdefault((bits & rep_mask, v), []).append(g)
+    rules = [
+        GroupedRule(
+            sources=tuple(sorted(srcs)),
+            destinations=tuple(sorted(reps[c] for c in iter_bits(bits))),
+            value=conn.values[v],
+        )
+        for (bits, v), srcs in merged.items()
+    ]
+    rules.sort(key=lambda r: (r.sources, r.destinations))
+    sizes: dict[str, int] = {}
+    for e in conn.endpoints:
+        ns = e.partition("/")[0]
+        sizes[ns] = sizes.get(ns, 0) + 1
+    return Grouped(
+        endpoints=conn.endpoints,
+        sources=tuple(tuple(p) for p in src_pods),
+        destinations=tuple(tuple(p) for p in dst_pods),
+        rules=tuple(rules),
+        namespace_sizes=sizes,
+    )
+
+
+def _names(prefix: str, groups: tuple[int, ...], total: int) -> str:
+    """``D1, D3``; ``all`` for every group; ``all but D2`` when that is shorter."""
+    if len(groups) == total and total > 1:
+        return "all"
+    if total > 3 and len(groups) > total / 2 + 1:
+        missing = sorted(set(range(total)) - set(groups))
+        return "all but " + ", ".join(f"{prefix}{g + 1}" for g in missing)
+    return ", ".join(f"{prefix}{g + 1}" for g in groups)
+
+
+def _rule_parts(view: Grouped, rule: GroupedRule) -> tuple[str, str, str]:
+    return (
+        _names("S", rule.sources, len(view.sources)),
+        _names("D", rule.destinations, len(view.destinations)),
+        rule.value.text(),
+    )
+
+
+def _title(conn: Connectivity) -> str:
+    if conn.port is not None and conn.protocol is not None:
+        return f"Connectivity on {conn.port}/{conn.protocol.value}"
+    return "Connectivity on all ports"
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _summary(conn: Connectivity, view: Grouped) -> str:
+    return (
+        f"{_title(conn)}: {_plural(len(view.endpoints), 'endpoint')}, "
+        f"{_plural(len(view.sources), 'source group')}, {_plural(len(view.destinations), 'destination group')}, "
+        f"{_plural(len(view.rules), 'rule')}. Self traffic is always allowed and not listed."
+    )
+
+
+def _text_lines(conn: Connectivity, view: Grouped) -> Iterator[str]:
+    yield "source groups (pods with identical rows: they reach the same pods on the same ports):"
+    for g, pods in enumerate(view.sources):
+        yield f"  S{g + 1}  {', '.join(view.describe(pods))}"
+    yield "destination groups (pods with identical columns: the same pods reach them on the same ports):"
+    for g, pods in enumerate(view.destinations):
+        yield f"  D{g + 1}  {', '.join(view.describe(pods))}"
+    yield "rules (every pod of the sources → every other pod of the destinations: exactly these ports):"
+    if not view.rules:
+        yield "  (none: no traffic between distinct pods is allowed)"
+    for rule in view.rules:
+        srcs, dsts, text = _rule_parts(view, rule)
+        yield f"  {srcs} → {dsts}: {text}"
+
+
+def render_connectivity(
+    conn: Connectivity, console: Console, *, warnings_console: Console | None = None
+) -> None:
+    """The compact text form: the two groupings, then one line per rule. The body goes out
+    as one block (rich is slow per line, and a 100,000-pod view has tens of thousands)."""
+    render_warnings(conn.warnings, warnings_console or console)
+    view = grouped(conn)
+    console.print(Text(_summary(conn, view), style="bold"), soft_wrap=True)
+    if not view.endpoints:
+        console.print(Text("no endpoints: the input holds no pods or workloads"))
+        return
+    console.print(Text("\n".join(_text_lines(conn, view))), soft_wrap=True)
+
+
+def _md(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def write_connectivity_markdown(conn: Connectivity, out: TextIO) -> None:
+    """The grouped view as three GitHub-flavoured markdown tables."""
+    view = grouped(conn)
+    out.write(f"## {_title(conn)}\n\n{_summary(conn, view)}\n\n")
+    out.write("| source group | pods |\n|---|---|\n")
+    for g, pods in enumerate(view.sources):
+        out.write(f"| S{g + 1} | {_md(', '.join(view.describe(pods)))} |\n")
+    out.write("\n| destination group | pods |\n|---|---|\n")
+    for g, pods in enumerate(view.destinations):
+        out.write(f"| D{g + 1} | {_md(', '.join(view.describe(pods)))} |\n")
+    out.write("\n| sources | destinations | allowed |\n|---|---|---|\n")
+    for rule in view.rules:
+        srcs, dsts, text = _rule_parts(view, rule)
+        out.write(f"| {srcs} | {dsts} | {_md(text)} |\n")
+
+
+def _edges(view: Grouped) -> Iterator[tuple[int, int, str]]:
+    """(source group, destination group, ports), skipping pairs whose only pods are one and
+    the same pod (that would be self traffic, not a rule)."""
+    for rule in view.rules:
+        text = rule.value.text()
+        for s in rule.sources:
+            for d in rule.destinations:
+                src, dst = view.sources[s], view.destinations[d]
+                if len(src) == 1 and src == dst:
+                    continue
+                yield s, d, text
+
+
+def _dot_string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+def write_connectivity_dot(conn: Connectivity, out: TextIO) -> None:
+    """A Graphviz digraph, left to right: source groups (boxes) → destination groups
+    (ellipses), one edge per allowed pair labelled with the ports; a group's pods are its label."""
+    view = grouped(conn)
+    out.write("digraph connectivity {\n  rankdir=LR;\n  node [fontname=Helvetica];\n")
+    out.write(f"  label={_dot_string(_summary(conn, view))};\n")
+    for prefix, shape, groups in (("S", "box", view.sources), ("D", "ellipse", view.destinations)):
+        for g, pods in enumerate(groups):
+            label = "\n".join([f"{prefix}{g + 1}", *view.describe(pods)])
+            out.write(f"  {prefix}{g + 1} [shape={shape}, label={_dot_string(label)}];\n")
+    for s, d, text in _edges(view):
+        out.write(f"  S{s + 1} -> D{d + 1} [label={_dot_string(text)}];\n")
+    out.write("}\n")
+
+
+_HTML = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>__TITLE__</title>
+<style>
+body { font-family: system-ui, sans-serif; margin: 1.5em; color: #222; }
+svg { border: 1px solid #ddd; background: #fcfcfc; }
+.node rect { stroke: #3367d6; }
+.node.source rect { fill: #e8f0fe; }
+.node.destination rect { fill: #e6f4ea; stroke: #188038; }
+.node text { font-size: 12px; }
+.edge path { fill: none; stroke: #888; stroke-width: 1.3; }
+.edge text { font-size: 10px; fill: #555; }
+.edge:hover path { stroke: #d33; stroke-width: 2.5; }
+table { border-collapse: collapse; margin-top: 1em; }
+td, th { border: 1px solid #ccc; padding: 2px 8px; text-align: left; vertical-align: top; }
+</style>
+</head>
+<body>
+<h1>__TITLE__</h1>
+<p>__SUMMARY__</p>
+<p>Left: source groups (pods with identical rows). Right: destination groups (pods with identical
+columns). An arrow: every pod of the source group reaches every other pod of the destination
+group on the ports shown (hover for details).</p>
+<svg id="graph" xmlns="http://www.w3.org/2000/svg"></svg>
+<h2>Source groups</h2>
+<table id="sources"><tr><th>group</th><th>pods</th></tr></table>
+<h2>Destination groups</h2>
+<table id="destinations"><tr><th>group</th><th>pods</th></tr></table>
+<h2>Rules</h2>
+<table id="rules"><tr><th>sources</th><th>destinations</th><th>allowed</th></tr></table>
+<script id="data" type="application/json">__DATA__</script>
+<script>
+(function () {
+  "use strict";
+  var data = JSON.parse(document.getElementById("data").textContent);
+  var NS = "http://www.w3.org/2000/svg";
+  var svg = document.getElementById("graph");
+  var rows = Math.max(data.sources.length, data.destinations.length, 1);
+  var width = 900, step = 46, height = rows * step + 40, boxW = 240;
+  svg.setAttribute("width", width);
+  svg.setAttribute("height", height);
+  svg.setAttribute("viewBox", "0 0 " + width + " " + height);
+  var defs = document.createElementNS(NS, "defs");
+  defs.innerHTML = '<marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" ' +
+    'markerHeight="7" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="#888"/></marker>';
+  svg.appendChild(defs);
+  function el(name, attrs, parent) {
+    var e = document.createElementNS(NS, name);
+    for (var k in attrs) { e.setAttribute(k, attrs[k]); }
+    parent.appendChild(e);
+    return e;
+  }
+  function ys(list) {
+    var top = (height - list.length * step) / 2 + step / 2;
+    return list.map(function (_, i) { return top + i * step; });
+  }
+  var sy = ys(data.sources), dy = ys(data.destinations);
+  var sx = 20 + boxW, dx = width - 20 - boxW;
+  var edges = el("g", {id: "edges"}, svg);
+  data.edges.forEach(function (e) {
+    var g = el("g", {"class": "edge", "data-source": "S" + (e[0] + 1), "data-target": "D" + (e[1] + 1)}, edges);
+    var y1 = sy[e[0]], y2 = dy[e[1]], mid = (sx + dx) / 2;
+    el("path", {d: "M " + sx + " " + y1 + " C " + mid + " " + y1 + " " + mid + " " + y2 + " " + (dx - 2) + " " + y2,
+      "marker-end": "url(#arrow)"}, g);
+    if (data.edges.length <= 40) {
+      // On the curve at 3/4 of the way, where arrows into different groups have spread apart.
+      var u = 0.75, w0 = Math.pow(1 - u, 3), w1 = 3 * Math.pow(1 - u, 2) * u, w2 = 3 * (1 - u) * u * u, w3 = u * u * u;
+      var lx = w0 * sx + (w1 + w2) * mid + w3 * dx, ly = (w0 + w1) * y1 + (w2 + w3) * y2;
+      var t = el("text", {x: lx, y: ly - 4, "text-anchor": "middle"}, g);
+      t.textContent = e[2];
+    }
+    var tip = el("title", {}, g);
+    tip.textContent = "S" + (e[0] + 1) + " \\u2192 D" + (e[1] + 1) + ": " + e[2];
+  });
+  function nodes(list, prefix, x, yy, kind) {
+    var layer = el("g", {id: kind + "-nodes"}, svg);
+    list.forEach(function (grp, i) {
+      var name = prefix + (i + 1);
+      var g = el("g", {"class": "node " + kind, "data-group": name}, layer);
+      var label = name + ": " + (grp.pods.length === 1 ? grp.pods[0] : grp.size + " pods");
+      if (label.length > 36) { label = label.slice(0, 35) + "\\u2026"; }
+      el("rect", {x: x, y: yy[i] - 15, width: boxW, height: 30, rx: 6}, g);
+      var t = el("text", {x: x + 8, y: yy[i] + 4}, g);
+      t.textContent = label;
+      var tip = el("title", {}, g);
+      tip.textContent = grp.pods.join(", ");
+    });
+  }
+  nodes(data.sources, "S", 20, sy, "source");
+  nodes(data.destinations, "D", dx, dy, "destination");
+  function row(table, cells) {
+    var tr = document.createElement("tr");
+    cells.forEach(function (c) { var td = document.createElement("td"); td.textContent = c; tr.appendChild(td); });
+    document.getElementById(table).appendChild(tr);
+  }
+  data.sources.forEach(function (g, i) { row("sources", ["S" + (i + 1), g.pods.join(", ")]); });
+  data.destinations.forEach(function (g, i) { row("destinations", ["D" + (i + 1), g.pods.join(", ")]); });
+  data.rules.forEach(function (r) { row("rules", r); });
+  document.body.setAttribute("data-rendered", "true");
+})();
+</script>
+</body>
+</html>
+"""
+
+
+def write_connectivity_html(conn: Connectivity, out: TextIO) -> None:
+    """A self-contained page (inline SVG drawn by inline JavaScript, no network access):
+    source groups on the left, destination groups on the right, one arrow per allowed pair
+    (ports as label or tooltip), then the groups and rules as tables."""
+    view = grouped(conn)
+    data = {
+        "sources": [{"size": len(p), "pods": view.describe(p)} for p in view.sources],
+        "destinations": [{"size": len(p), "pods": view.describe(p)} for p in view.destinations],
+        "edges": [[s, d, text] for s, d, text in _edges(view)],
+        "rules": [list(_rule_parts(view, r)) for r in view.rules],
+    }
+    payload = json.dumps(data).replace("</", "<\\/")
+    page = (
+        _HTML.replace("__TITLE__", html.escape(_title(conn)))
+        .replace("__SUMMARY__", html.escape(_summary(conn, view)))
+        .replace("__DATA__", payload)
+    )
+    out.write(page)
+
+
+__all__ = [
+    "CONNECTIVITY_SCHEMA",
+    "Grouped",
+    "GroupedRule",
+    "grouped",
+    "render_connectivity",
+    "write_connectivity_csv",
+    "write_connectivity_dot",
+    "write_connectivity_html",
+    "write_connectivity_json",
+    "write_connectivity_markdown",
+]
