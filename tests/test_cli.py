@@ -251,8 +251,8 @@ def test_bad_option_values_are_usage_errors(runner: CliRunner, holds_spec: str) 
     assert run(runner, "matrix", SEED, "--port", "80", "--protocol", "ICMP").exit_code == 2
 
 
-def test_matrix_without_port_is_a_clear_usage_error(runner: CliRunner) -> None:
-    lines = _one_line_errors(run(runner, "matrix", SEED))
+def test_matrix_protocol_without_port_is_a_clear_usage_error(runner: CliRunner) -> None:
+    lines = _one_line_errors(run(runner, "matrix", SEED, "--protocol", "UDP"))
     assert len(lines) == 1 and "--port" in lines[0]
 
 
@@ -397,7 +397,7 @@ def test_cli_doc_mentions_every_command_and_option() -> None:
 
     group = typer.main.get_command(app)
     doc = _doc("docs/cli.md")
-    assert set(group.commands) == {"check", "assert", "matrix"}  # type: ignore[attr-defined]
+    assert {"check", "assert", "matrix"} <= set(group.commands)  # type: ignore[attr-defined]
     for name, command in group.commands.items():  # type: ignore[attr-defined]
         assert f"netverify {name}" in doc, name
         for param in command.params:

@@ -11,10 +11,10 @@ that ``netverify --help`` starts in a fraction of a second.
 
 from __future__ import annotations
 
-from verifier.cli import check, matrix
+from verifier.cli import check, diff, explain, exposure, lint, matrix
 from verifier.cli.common import app, exit_code
 
-__all__ = ["app", "check", "exit_code", "main", "matrix"]
+__all__ = ["app", "check", "diff", "exit_code", "explain", "exposure", "lint", "main", "matrix"]
 
 
 def main() -> None:

@@ -18,3 +18,34 @@ __all__ = [
     "write_check_json",
     "write_matrix_json",
 ]
+
+# Issue 4: explain, diff, gate, lint, exposure.
+from verifier.report.diff import (
+    diff_json,
+    gate_json,
+    render_diff,
+    render_gate,
+    write_diff_json,
+    write_gate_json,
+)
+from verifier.report.explain import explain_json, render_explain, write_explain_json
+from verifier.report.exposure import exposure_json, render_exposure, write_exposure_json
+from verifier.report.lint import lint_json, render_lint, write_lint_json
+
+__all__ += [
+    "diff_json",
+    "explain_json",
+    "exposure_json",
+    "gate_json",
+    "lint_json",
+    "render_diff",
+    "render_explain",
+    "render_exposure",
+    "render_gate",
+    "render_lint",
+    "write_diff_json",
+    "write_explain_json",
+    "write_exposure_json",
+    "write_gate_json",
+    "write_lint_json",
+]
