@@ -204,7 +204,9 @@ class Encoding:
             pod = self._any_pod(ep)
         return t.ite(ep.is_pod, pod, external)
 
-    def _any_pod(self, ep: SymEndpoint) -> z3.BoolRef:
+    def _any_namespace(self, ep: SymEndpoint) -> z3.BoolRef:
+        """The endpoint's namespace is an existing one (with its labels) or a new one (free
+        labels, a name no namespace has)."""
         t, vocab = self.t, self.vocab
         name_kv = vocab.ns_keys[NAMESPACE_NAME_LABEL]
         existing = t.or_([t.eq(ep.ns_name, self._name_code(n)) for n in self.cluster.namespaces])
@@ -213,37 +215,39 @@ class Encoding:
             + [t.not_(t.eq(ep.ns_name, ABSENT)), t.le_const(ep.ns_name, name_kv.other)]
             + [t.le_const(ep.ns[k], kv.other) for k, kv in vocab.ns_keys.items() if k != NAMESPACE_NAME_LABEL]
         )
+        return t.and_(
+            [t.ite(ep.new_ns, new_ns, existing), t.implies(t.not_(ep.new_ns), self._namespace_labels(ep))]
+        )
+
+    def _any_pod(self, ep: SymEndpoint) -> z3.BoolRef:
+        t, vocab = self.t, self.vocab
         hypothetical = t.and_(
             [
-                t.ite(ep.new_ns, new_ns, existing),
+                self._any_namespace(ep),
                 *[t.le_const(ep.pod[k], kv.other) for k, kv in vocab.pod_keys.items()],
                 self.at(ep, self.inventory.pod_space),
                 t.eq(ep.cls, 0),
             ]
         )
         singled = [self.inventory.classes[i] for i in self.singled_classes]
-        named = t.and_([t.or_([self._class_term(ep, c) for c in singled]), self._combos(ep, singled)])
-        return t.and_(
+        named = t.and_(
             [
-                t.implies(t.not_(ep.new_ns), self._namespace_labels(ep)),
-                t.ite(ep.hypothetical, hypothetical, t.and_([t.not_(ep.new_ns), named])),
+                t.not_(ep.new_ns),
+                self._namespace_labels(ep),
+                t.or_([self._class_term(ep, c) for c in singled]),
+                self._combos(ep, singled),
             ]
         )
+        return t.ite(ep.hypothetical, hypothetical, named)
 
     def relaxed_domain(self, ep: SymEndpoint) -> z3.BoolRef:
-        """A superset of every universe's endpoints that is cheap to encode: any pod of an
-        existing namespace (its real labels) with any labels, named ports and pod address, or
-        an external address. An unsat answer over it holds in both universes (lint uses it
-        for the end of a flow whose exact domain does not matter to the question)."""
+        """A superset of every universe's endpoints that is cheap to encode: any pod in an
+        existing namespace (its real labels) or a new one, with any labels, named ports and
+        address, or an external address. An unsat answer over it holds in both universes (lint
+        uses it for the end of a flow whose exact domain does not matter to the question)."""
         t, vocab = self.t, self.vocab
-        existing = t.or_([t.eq(ep.ns_name, self._name_code(n)) for n in self.cluster.namespaces])
         pod = t.and_(
-            [
-                existing,
-                self._namespace_labels(ep),
-                *[t.le_const(ep.pod[k], kv.other) for k, kv in vocab.pod_keys.items()],
-                self.at(ep, self.inventory.pod_space),
-            ]
+            [self._any_namespace(ep), *[t.le_const(ep.pod[k], kv.other) for k, kv in vocab.pod_keys.items()]]
         )
         external = t.and_(
             [self.at(ep, self.inventory.external_space), *[t.eq(v, 0) for v in ep.ports.values()]]

@@ -10,8 +10,8 @@ its side needs only that namespace's policies. Redundancy is judged on the polic
 side (ingress at the destination / egress at the source): a rule is reported redundant iff
 that side's verdict never changes without it — a sufficient condition for the whole flow's
 verdict not to change, so every finding is still proved. The other end ranges over
-`Encoding.relaxed_domain` (every pod that could exist in an existing namespace, every
-external address), a superset of the inventory: cheaper, and unsat there is unsat in both
+`Encoding.relaxed_domain` (every pod that could exist, in an existing or a new namespace,
+every external address), a superset of both universes: cheaper, and unsat there is unsat in both
 universes; redundancy that holds only because of which pods exist is left to NV003/NV005.
 """
 
