@@ -86,6 +86,18 @@ def test_redundant_rule_vacuous_and_redundant_policy() -> None:
     assert set(found["NV008"]) >= {"x/copy"}
 
 
+def test_a_rule_that_only_new_namespaces_need_is_not_redundant() -> None:
+    """Over the existing namespaces (x, y: no env label) ``env notin (prod)`` adds nothing to
+    ``name in (x, y)``; a namespace created tomorrow without env=prod needs it. Redundancy is
+    claimed for both universes, so it must not be reported."""
+    by_env = rule([ns_peer(sel(None, expr("env", "NotIn", "prod")))])
+    by_name = rule([ns_peer(sel(None, expr("kubernetes.io/metadata.name", "In", "x", "y")))])
+    pol = make_policy("x", "p", sel(app="b"), ingress=[by_env, by_name])
+    found = ids(make_cluster([A, B], [pol], namespaces={"x": {}, "y": {}}))
+    assert "x/p ingress[0]" not in found.get("NV006", [])
+    assert "x/p ingress[1]" in found.get("NV006", [])  # the converse really is shadowed
+
+
 def test_named_port_nobody_defines_and_uncovered_pods() -> None:
     pol = make_policy(
         "x", "p", sel(app="b"), ingress=[rule(None, [port("grpc")]), rule(None, [port("http")])]
