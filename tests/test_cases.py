@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 import yaml
 
+from tests.casefiles import write_case_manifests
 from verifier.engine import compute_matrix
 from verifier.load import load_cluster
 from verifier.model import AnalysisOptions, Cluster, Protocol
@@ -31,34 +32,6 @@ def _case_files() -> list[Any]:
     if SHARED.is_dir():
         params += [pytest.param(p, id=f"shared/{p.stem}") for p in sorted(SHARED.glob("*.yaml"))]
     return params
-
-
-def _manifests(case: dict[str, Any], out: Path) -> list[str]:
-    docs: list[dict[str, Any]] = [
-        {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns, "labels": dict(labels or {})}}
-        for ns, labels in case["namespaces"].items()
-    ]
-    for pod in case["pods"]:
-        ports = [
-            {"name": p["name"], "containerPort": p["port"], "protocol": p["protocol"]}
-            for p in pod.get("ports") or []
-        ]
-        docs.append(
-            {
-                "apiVersion": "v1",
-                "kind": "Pod",
-                "metadata": {
-                    "name": pod["name"],
-                    "namespace": pod["namespace"],
-                    "labels": dict(pod["labels"]),
-                },
-                "spec": {"containers": [{"name": "c", "image": "agnhost", "ports": ports}]},
-                "status": {"phase": "Running", "podIP": str(pod["ip"]), "podIPs": [{"ip": str(pod["ip"])}]},
-            }
-        )
-    (out / "cluster.yaml").write_text(yaml.safe_dump_all(docs, sort_keys=False))
-    (out / "policies.yaml").write_text(yaml.safe_dump_all(case["policies"] or [], sort_keys=False))
-    return [str(out / "cluster.yaml"), str(out / "policies.yaml")]
 
 
 def _expected(expect: dict[str, Any]) -> tuple[list[str], list[list[bool]]]:
@@ -85,7 +58,7 @@ def _oracle(cluster: Cluster, src: str, dst: str, port: int, protocol: Protocol,
 @pytest.mark.parametrize("path", _case_files())
 def test_case(path: Path, tmp_path: Path) -> None:
     case = yaml.safe_load(path.read_text())
-    cluster = load_cluster(_manifests(case, tmp_path)).cluster
+    cluster = load_cluster(write_case_manifests(case, tmp_path)).cluster
     ipblock_pods = case.get("ipblock_pods", True)
     options = AnalysisOptions(ipblock_pods=ipblock_pods)
     grade_diagonal = not case.get("ignore_diagonal", False)

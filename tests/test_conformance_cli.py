@@ -15,6 +15,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
+from tests.casefiles import write_case_manifests
 from verifier.cli import app
 
 CASES = Path(__file__).resolve().parents[1].parent / "shared" / "conformance" / "cases"
@@ -32,41 +33,11 @@ def _cases() -> list[Any]:
     return params
 
 
-def _write_manifests(case: dict[str, Any], directory: Path) -> list[str]:
-    docs: list[dict[str, Any]] = [
-        {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns, "labels": dict(labels or {})}}
-        for ns, labels in case["namespaces"].items()
-    ]
-    for pod in case["pods"]:
-        ports = [
-            {"name": p["name"], "containerPort": p["port"], "protocol": p["protocol"]}
-            for p in pod.get("ports") or []
-        ]
-        docs.append(
-            {
-                "apiVersion": "v1",
-                "kind": "Pod",
-                "metadata": {
-                    "name": pod["name"],
-                    "namespace": pod["namespace"],
-                    "labels": dict(pod["labels"]),
-                },
-                "spec": {"containers": [{"name": "c", "image": "agnhost", "ports": ports}]},
-                "status": {"phase": "Running", "podIP": pod["ip"], "podIPs": [{"ip": pod["ip"]}]},
-            }
-        )
-    cluster = directory / "cluster.yaml"
-    cluster.write_text(yaml.safe_dump_all(docs, sort_keys=False))
-    policies = directory / "policies.yaml"
-    policies.write_text(yaml.safe_dump_all(case["policies"] or [], sort_keys=False))
-    return [str(cluster), str(policies)]
-
-
 @pytest.mark.parametrize(("case", "probe"), _cases())
 def test_conformance_matrix_is_exact_off_diagonal(
     case: dict[str, Any], probe: dict[str, Any], tmp_path: Path
 ) -> None:
-    paths = _write_manifests(case, tmp_path)
+    paths = write_case_manifests(case, tmp_path)
     argv = [
         "matrix",
         *paths,
