@@ -116,3 +116,12 @@ def test_inventory_only_claims_fail_in_the_any_universe(seed: tuple[Cluster, Che
     assert [r.verdict for r in report.results] == [Verdict.VIOLATED, Verdict.VIOLATED]
     for r in report.results:
         assert r.flow is not None and decide(cluster, r.flow).allowed
+
+
+def test_counterexamples_are_reproducible_within_one_process(seed: tuple[Cluster, CheckReport]) -> None:
+    """Each encoding has its own Z3 context, so an earlier query cannot steer a later model."""
+    cluster, first = seed
+    properties = load_specs([str(ROOT / "specs" / "seed.yaml")])
+    again = query.check(cluster, properties, AnalysisOptions())
+    assert [str(r.flow) for r in again.results] == [str(r.flow) for r in first.results]
+    assert any(r.flow is not None for r in again.results)

@@ -89,7 +89,10 @@ class Encoding:
         self.inventory = inventory
         self.universe = universe
         self.ipblock_pods = ipblock_pods
-        self.t = Terms()
+        # A private context per encoding: Z3 hash-conses terms per context, so sharing the global
+        # one would let an earlier query change the models (counterexamples) of a later one.
+        self.ctx = z3.Context()
+        self.t = Terms(self.ctx)
         self.cls_width = max(1, (len(inventory.classes) + 1).bit_length())
         self.region_width = max(1, len(inventory.regions).bit_length())
         # Many classes share a pod-label tuple (they differ by namespace, address or ports):
@@ -102,8 +105,8 @@ class Encoding:
             self.port_combos.setdefault(c.port_values, len(self.port_combos))
         self.src = self._endpoint("src")
         self.dst = self._endpoint("dst")
-        self.port = z3.BitVec("port", 16)
-        self.proto = z3.BitVec("proto", 2)
+        self.port = z3.BitVec("port", 16, self.ctx)
+        self.proto = z3.BitVec("proto", 2, self.ctx)
         self._selector_cache: dict[tuple[str, str, LabelSelector], z3.BoolRef] = {}
         self._peer_cache: dict[tuple[str, str, Peer], z3.BoolRef] = {}
         self._port_cache: dict[PolicyPort, z3.BoolRef] = {}
@@ -114,20 +117,24 @@ class Encoding:
     # ----------------------------------------------------------------- endpoints and domain
     def _endpoint(self, tag: str) -> SymEndpoint:
         def bv(name: str, kv: KeyValues) -> z3.BitVecRef:
-            return z3.BitVec(f"{tag}.{name}", kv.width())
+            return z3.BitVec(f"{tag}.{name}", kv.width(), self.ctx)
 
         return SymEndpoint(
             tag=tag,
-            is_pod=z3.Bool(f"{tag}.is_pod"),
-            hypothetical=z3.Bool(f"{tag}.hypothetical"),
-            new_ns=z3.Bool(f"{tag}.new_ns"),
-            cls=z3.BitVec(f"{tag}.cls", self.cls_width),
+            is_pod=z3.Bool(f"{tag}.is_pod", self.ctx),
+            hypothetical=z3.Bool(f"{tag}.hypothetical", self.ctx),
+            new_ns=z3.Bool(f"{tag}.new_ns", self.ctx),
+            cls=z3.BitVec(f"{tag}.cls", self.cls_width, self.ctx),
             ns={k: bv(f"ns[{k}]", kv) for k, kv in self.vocab.ns_keys.items()},
             pod={k: bv(f"pod[{k}]", kv) for k, kv in self.vocab.pod_keys.items()},
-            ports={(n, p): z3.BitVec(f"{tag}.port[{n}/{p}]", 16) for n, p in self.vocab.named_ports},
-            region=z3.BitVec(f"{tag}.region", self.region_width),
-            labels_combo=z3.BitVec(f"{tag}.labels_combo", max(1, len(self.label_combos).bit_length())),
-            ports_combo=z3.BitVec(f"{tag}.ports_combo", max(1, len(self.port_combos).bit_length())),
+            ports={
+                (n, p): z3.BitVec(f"{tag}.port[{n}/{p}]", 16, self.ctx) for n, p in self.vocab.named_ports
+            },
+            region=z3.BitVec(f"{tag}.region", self.region_width, self.ctx),
+            labels_combo=z3.BitVec(
+                f"{tag}.labels_combo", max(1, len(self.label_combos).bit_length()), self.ctx
+            ),
+            ports_combo=z3.BitVec(f"{tag}.ports_combo", max(1, len(self.port_combos).bit_length()), self.ctx),
         )
 
     def _class_term(self, ep: SymEndpoint, cls: PodClass) -> z3.BoolRef:

@@ -29,11 +29,11 @@ class Outcome:
     rlimit: int
 
 
-def make_solver(timeout_s: float, rlimit: int = 0) -> z3.Solver:
+def make_solver(timeout_s: float, rlimit: int = 0, ctx: z3.Context | None = None) -> z3.Solver:
     """A bit-vector solver with pinned seeds, so that runs are reproducible."""
     # Not the default QF_BV strategy: its solve-eqs step takes seconds on the large
     # disjunctions an inventory produces, while plain bit-blasting into the SAT core does not.
-    tactic = z3.Then("simplify", "propagate-values", "bit-blast", "sat")
+    tactic = z3.Then("simplify", "propagate-values", "bit-blast", "sat", ctx=ctx)
     solver = tactic.solver()
     solver.set("random_seed", 0)
     if timeout_s > 0:

@@ -52,7 +52,7 @@ class LintSolver:
         return self._classes[key]
 
     def _sat(self, *terms: z3.BoolRef) -> Answer:
-        solver = make_solver(self.timeout_s, self.rlimit)
+        solver = make_solver(self.timeout_s, self.rlimit, terms[0].ctx)
         solver.add(*terms)
         self.calls += 1
         return check(solver).answer

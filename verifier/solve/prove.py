@@ -99,7 +99,7 @@ def prove(
     allowed = enc.allowed(egress, ingress)
     goal = t.not_(allowed) if prop.expect is Expect.ALLOW else allowed
 
-    solver = make_solver(timeout_s, rlimit)
+    solver = make_solver(timeout_s, rlimit, enc.ctx)
     solver.add(domain, enc.flow_domain(), enc.scope(prop), goal)
     outcome = check(solver)
     if outcome.answer is Answer.SAT:
