@@ -119,7 +119,8 @@ def test_inventory_only_claims_fail_in_the_any_universe(seed: tuple[Cluster, Che
 
 
 def test_counterexamples_are_reproducible_within_one_process(seed: tuple[Cluster, CheckReport]) -> None:
-    """Each encoding has its own Z3 context, so an earlier query cannot steer a later model."""
+    """Counterexamples are a function of the input: a second run in the same process reports
+    the same flows (each encoding has its own Z3 context; CI fingerprints rely on this)."""
     cluster, first = seed
     properties = load_specs([str(ROOT / "specs" / "seed.yaml")])
     again = query.check(cluster, properties, AnalysisOptions())
