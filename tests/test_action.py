@@ -152,14 +152,17 @@ def action() -> dict[str, Any]:
     return data
 
 
-def run_action(inputs: dict[str, str], tmp_path: Path) -> tuple[Context, list[tuple[str, int]]]:
-    """Run every shell step of the composite action whose ``if`` holds; skip ``uses:`` steps
-    (their conditions are still evaluated and recorded with code -1)."""
+def run_action(
+    inputs: dict[str, str], tmp_path: Path, cwd: Path = ROOT
+) -> tuple[Context, list[tuple[str, int]]]:
+    """Run every shell step of the composite action whose ``if`` holds (in ``cwd``, the
+    workspace); skip ``uses:`` steps (their conditions are still evaluated and recorded with
+    code -1)."""
     spec = action()
     defaults = {name: str(i.get("default", "")) for name, i in spec["inputs"].items()}
     for name, i in spec["inputs"].items():
         assert i.get("required") or "default" in i, f"input {name} needs a default"
-    ctx = Context({**defaults, **inputs}, ROOT)
+    ctx = Context({**defaults, **inputs}, cwd)
     temp = tmp_path / "runner-temp"
     temp.mkdir()
     out_file, summary = tmp_path / "github_output", tmp_path / "step_summary"
@@ -188,12 +191,13 @@ def run_action(inputs: dict[str, str], tmp_path: Path) -> tuple[Context, list[tu
         # GitHub runs composite bash steps as `bash --noprofile --norc -eo pipefail {0}`.
         proc = subprocess.run(
             ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]],
-            cwd=ROOT,
+            cwd=cwd,
             env=env,
             capture_output=True,
             text=True,
             timeout=120,
         )
+        assert proc.returncode == 0 or "netverify" in step["run"], proc.stderr
         ran.append((step["name"], proc.returncode))
         if "id" in step:
             pairs = (line.split("=", 1) for line in out_file.read_text().splitlines() if "=" in line)
@@ -276,6 +280,101 @@ def test_action_installs_from_its_own_checkout() -> None:
     assert (ROOT / "pyproject.toml").is_file()  # the action path is an installable project
     (upload,) = [s for s in action()["runs"]["steps"] if "upload-sarif" in s.get("uses", "")]
     assert upload["uses"].startswith("github/codeql-action/upload-sarif@")
+
+
+# --- the baseline: check --baseline and the diff summary ------------------------------------------
+
+ALLOW_SPEC = """\
+properties:
+  - name: frontend-reaches-db
+    expect: allow
+    from: [{namespace: default, podSelector: {matchLabels: {role: frontend}}}]
+    to: [{namespace: default, podSelector: {matchLabels: {role: db}}}]
+    ports: [{port: 6379, protocol: TCP}]
+"""
+
+
+def _baseline_results(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    return [r for r in doc["runs"][0]["results"] if r["ruleId"] == "baseline/new-access"]
+
+
+def test_action_baseline_path_fails_on_new_access_and_writes_the_diff(tmp_path: Path) -> None:
+    # seed-v2 opens TCP 6380 on the db (and DNS egress); the only spec asks for 6379 from the
+    # frontend, so the 6380 access is new and outside every allow scope.
+    spec = tmp_path / "allow.yaml"
+    spec.write_text(ALLOW_SPEC)
+    sarif = tmp_path / "b.sarif"
+    inputs = {
+        "paths": "examples/seed-v2",
+        "specs": str(spec),
+        "baseline": "examples/seed",
+        "sarif-file": str(sarif),
+        "install": "skip",
+    }
+    ctx, ran = run_action(inputs, tmp_path)
+    steps = dict(ran)
+    assert ctx.outputs["baseline"]["paths"] == "examples/seed"
+    assert ctx.outputs["check"]["exit-code"] == "1"
+    assert steps["Semantic diff against the baseline"] == 0
+    assert steps["Fail on violated properties"] == 1
+    (result,) = _baseline_results(validate_sarif(sarif))
+    assert result["properties"]["counterexample"]["port"] != 6379 or (
+        result["properties"]["counterexample"]["source"]["labels"].get("role") != "frontend"
+    )
+    summary = (tmp_path / "step_summary").read_text()
+    assert "baseline: no new access outside the specs" in summary
+    assert "## ⚠️ netverify diff:" in summary and "added (allowed now, denied before)" in summary
+
+
+def test_action_without_baseline_runs_no_diff_step(tmp_path: Path) -> None:
+    spec = tmp_path / "allow.yaml"
+    spec.write_text(ALLOW_SPEC)
+    inputs = {
+        "paths": "examples/seed",
+        "specs": str(spec),
+        "sarif-file": str(tmp_path / "x.sarif"),
+        "install": "skip",
+    }
+    ctx, ran = run_action(inputs, tmp_path)
+    assert "Resolve the baseline" not in dict(ran) and "Semantic diff against the baseline" not in dict(ran)
+    assert ctx.outputs["check"]["exit-code"] == "0"
+    assert "netverify diff" not in (tmp_path / "step_summary").read_text()
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+def test_action_baseline_git_ref_extracts_the_old_manifests(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    (repo / "k8s").mkdir(parents=True)
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", "-c", "commit.gpgsign=false"]
+    for f in ("namespaces.yaml", "pods.yaml", "networkpolicy.yaml"):
+        shutil.copy(ROOT / "examples" / "seed" / f, repo / "k8s" / f)
+    (repo / "allow.yaml").write_text(ALLOW_SPEC)
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    subprocess.run([*git, "add", "-A"], cwd=repo, check=True)
+    subprocess.run([*git, "commit", "-qm", "v1"], cwd=repo, check=True)
+    subprocess.run([*git, "tag", "v1"], cwd=repo, check=True)
+    shutil.copy(ROOT / "examples" / "seed-v2" / "networkpolicy.yaml", repo / "k8s" / "networkpolicy.yaml")
+    sarif = tmp_path / "g.sarif"
+    inputs = {
+        "paths": "k8s",
+        "specs": "allow.yaml",
+        "baseline": "v1",
+        "sarif-file": str(sarif),
+        "install": "skip",
+    }
+    ctx, _ = run_action(inputs, tmp_path, cwd=repo)
+    old = Path(ctx.outputs["baseline"]["paths"])
+    assert old.name == "k8s" and old.parent.name == "netverify-baseline"
+    assert (old / "networkpolicy.yaml").read_text() == (ROOT / "examples/seed/networkpolicy.yaml").read_text()
+    assert ctx.outputs["check"]["exit-code"] == "1"
+    assert len(_baseline_results(validate_sarif(sarif))) == 1
+    # Against itself (HEAD == the tag's content) nothing is new: the baseline holds.
+    subprocess.run([*git, "commit", "-qam", "v2"], cwd=repo, check=True)
+    inputs["baseline"] = "HEAD"
+    (tmp_path / "runner-temp").rename(tmp_path / "runner-temp-1")
+    ctx, _ = run_action(inputs, tmp_path, cwd=repo)
+    assert ctx.outputs["check"]["exit-code"] == "0"
+    assert "## ✅ netverify diff: no flow changed (proved)" in (tmp_path / "step_summary").read_text()
 
 
 # --- pre-commit -------------------------------------------------------------------------------------

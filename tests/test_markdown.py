@@ -190,3 +190,64 @@ def test_progress_bar_only_on_a_terminal_for_large_runs(monkeypatch: pytest.Monk
         assert advance is not None
         for _ in range(PROGRESS_MIN_PROPERTIES):
             advance(None)
+
+
+# --- diff and lint ----------------------------------------------------------------------------------
+
+
+def _diff_result(added: int, removed: int, status: Any = None) -> Any:
+    from verifier.results import DiffResult, EndpointSet, FlowRegion, RegionList, RegionStatus
+
+    def region(port: int) -> FlowRegion:
+        return FlowRegion(
+            source=EndpointSet(kind=EndpointKind.NEW_POD, description="every pod in <fresh> | app=x"),
+            destination=EndpointSet(kind=EndpointKind.EXTERNAL, description="198.51.100.0/24"),
+            protocols=(Protocol.TCP,),
+            ports=(port, port),
+            example=FLOW,
+        )
+
+    def rl(n: int) -> RegionList:
+        return RegionList(
+            status=status or RegionStatus.COMPLETE, regions=tuple(region(400 + i) for i in range(n))
+        )
+
+    return DiffResult(universe=Universe.ANY, added=rl(added), removed=rl(removed), seconds=0.5)
+
+
+def test_diff_markdown_counts_sets_and_folds_each_region() -> None:
+    from verifier.report.markdown import diff_markdown
+
+    md = diff_markdown(_diff_result(2, 1), [(RULE,), ()], check="no-new-access")
+    assert md.startswith("## ⚠️ netverify diff: 2 added, 1 removed region(s)")
+    assert "| ➕ | added (allowed now, denied before) | 2 region(s), complete (proved) |" in md
+    assert "| ❌ | check `no-new-access` | violated |" in md
+    blocks = details_blocks(md)
+    assert len(blocks) == 3
+    assert "`fresh/egress egress[2]` at `p.yaml:30:5`" in blocks[0]
+    assert "no policy isolates these endpoints any more" in blocks[1]
+    assert "allowed by" not in blocks[2]  # removed regions have no allowing rules
+    assert "&lt;fresh&gt; \\| app=x" in md  # user data escaped in cells
+
+
+def test_diff_markdown_no_change_and_size_cap() -> None:
+    from verifier.report.markdown import diff_markdown
+
+    assert diff_markdown(_diff_result(0, 0)).startswith("## ✅ netverify diff: no flow changed (proved)")
+    big = diff_markdown(_diff_result(300, 0), max_chars=5_000)
+    assert len(big) <= 5_000
+    shown = len(details_blocks(big))
+    assert 0 < shown < 300 and f"_{300 - shown} more region(s) not shown" in big
+
+
+def test_diff_and_lint_markdown_through_the_cli(cli: Any) -> None:
+    res = cli(
+        "diff", "examples/seed", "--against", "examples/seed-v2", "-f", "markdown", "--universe", "inventory"
+    )
+    assert res.exit_code == 0, res.output
+    assert res.stdout.startswith("## ⚠️ netverify diff:")
+    assert "6380" in res.stdout and "examples/seed-v2/networkpolicy.yaml:" in res.stdout
+    res = cli("lint", "examples/seed", "-f", "markdown")
+    assert res.exit_code == 1  # NV011 is an error
+    assert res.stdout.startswith("## ❌ netverify lint: 1 error")
+    assert "`NV011`" in res.stdout and "`examples/seed/networkpolicy.yaml:4:3`" in res.stdout

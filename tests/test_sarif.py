@@ -15,9 +15,10 @@ import jsonschema
 import pytest
 from typer.testing import CliRunner
 
+from verifier.cli import app
 from verifier.errors import Location
 from verifier.load import load_cluster
-from verifier.model import Direction, Protocol, Universe
+from verifier.model import AnalysisOptions, Direction, Protocol, Universe
 from verifier.oracle import decide
 from verifier.report.sarif import (
     FINGERPRINT_KEY,
@@ -303,3 +304,116 @@ def test_lint_report_as_sarif() -> None:
         run["invocations"][0]["toolExecutionNotifications"][0]["message"]["text"] == "NV002: solver gave up"
     )
     assert lint_markdown(report).startswith("## ❌ netverify lint: 1 error, 1 note")
+
+
+# --- lint and diff through the CLI ----------------------------------------------------------------
+
+SEED = "examples/seed"
+SEED_V2 = "examples/seed-v2"
+
+
+def test_lint_sarif_cli_on_the_seed_is_valid_and_located_at_the_rules(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from verifier.query.lint import lint as run_lint
+
+    monkeypatch.chdir(ROOT)
+    res = CliRunner().invoke(app, ["lint", SEED, "-f", "sarif", "--fail-on", "never"])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    validate(doc)
+    report = run_lint(load_cluster([SEED]).cluster, AnalysisOptions(), paths=[SEED])
+    results = doc["runs"][0]["results"]
+    assert len(results) == len(report.findings)
+    for sarif_result, finding in zip(results, report.findings, strict=True):
+        assert sarif_result["ruleId"] == finding.id
+        if finding.location.line > 0:
+            region = sarif_result["locations"][0]["physicalLocation"]["region"]
+            assert (region["startLine"], region["startColumn"]) == (
+                finding.location.line,
+                finding.location.column,
+            )
+            # The line is where the policy or rule was loaded: the file really has it there.
+            text = (ROOT / finding.location.file).read_text().splitlines()[finding.location.line - 1]
+            assert text.strip(), text
+    prints = [r["partialFingerprints"][FINGERPRINT_KEY] for r in results]
+    assert len(set(prints)) == len(prints)  # NV009 ingress / egress of one namespace differ
+    rule_ids = {r["id"] for r in doc["runs"][0]["tool"]["driver"]["rules"]}
+    assert {"NV011", "NV009", "NV017"} <= rule_ids
+
+
+def test_lint_fingerprints_survive_moved_lines_and_changed_messages() -> None:
+    from verifier.report.sarif import lint_sarif
+    from verifier.results import Finding as LintFinding
+    from verifier.results import LintReport, Severity
+
+    def doc(line: int, pods: str) -> list[str]:
+        report = LintReport(
+            universe=Universe.INVENTORY,
+            findings=(
+                LintFinding(
+                    id="NV003",
+                    severity=Severity.WARNING,
+                    object="web/allow ingress[0] peer[1]",
+                    message="matches no pod",
+                    location=Location(POLICY_FILE, line, 7),
+                ),
+                LintFinding(
+                    id="NV009", severity=Severity.INFO, object="namespace a", message=f"{pods} in Ingress"
+                ),
+                LintFinding(
+                    id="NV009", severity=Severity.INFO, object="namespace a", message=f"{pods} in Egress"
+                ),
+            ),
+        )
+        return [r["partialFingerprints"][FINGERPRINT_KEY] for r in lint_sarif(report)["runs"][0]["results"]]
+
+    first = doc(10, "2 pod(s): x, y")
+    assert first == doc(42, "3 pod(s): x, y, z")
+    assert len(set(first)) == 3
+
+
+def test_diff_sarif_cli_results_are_added_regions_at_the_new_rules(monkeypatch: pytest.MonkeyPatch) -> None:
+    from verifier.query.diff import merge_versions
+
+    monkeypatch.chdir(ROOT)
+    res = CliRunner().invoke(
+        app, ["diff", SEED, "--against", SEED_V2, "-f", "sarif", "--universe", "inventory"]
+    )
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    validate(doc)
+    old_c, new_c, _ = merge_versions(load_cluster([SEED]).cluster, load_cluster([SEED_V2]).cluster)
+    results = doc["runs"][0]["results"]
+    assert results and all(r["ruleId"] == "diff/added" for r in results)
+    for r in results:
+        example = r["properties"]["region"]["example"]
+        flow = _flow_from_json(example)
+        assert decide(new_c, flow).allowed and not decide(old_c, flow).allowed
+        allowing = decide(new_c, flow).rules_involved()
+        assert [x["policy"] for x in r["properties"]["rules"]] == [x.policy for x in allowing]
+        if allowing:
+            loc = r["locations"][0]["physicalLocation"]
+            assert loc["artifactLocation"]["uri"] == allowing[0].location.file
+            assert loc["region"]["startLine"] == allowing[0].location.line
+    assert len({r["partialFingerprints"][FINGERPRINT_KEY] for r in results}) == len(results)
+
+
+def _flow_from_json(data: dict[str, Any]) -> Flow:
+    def endpoint(e: dict[str, Any]) -> Endpoint:
+        return Endpoint(
+            kind=EndpointKind(e["kind"]),
+            ip=None if e["ip"] is None else ipaddress.ip_address(e["ip"]),
+            namespace=e["namespace"],
+            name=e["name"],
+            labels=e["labels"],
+            namespace_labels=e["namespace_labels"],
+            new_namespace=e["new_namespace"],
+        )
+
+    return Flow(
+        source=endpoint(data["source"]),
+        destination=endpoint(data["destination"]),
+        port=data["port"],
+        protocol=Protocol(data["protocol"]),
+    )

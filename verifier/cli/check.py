@@ -119,6 +119,29 @@ def run_check(
     return report
 
 
+def with_baseline(
+    report: CheckReport,
+    old: LoadResult,
+    new: LoadResult,
+    properties: Sequence[Property],
+    options: AnalysisOptions,
+    *,
+    old_paths: Sequence[str] = (),
+) -> CheckReport:
+    """``report`` plus the baseline pseudo-property (`verifier.query.baseline`) as its last result."""
+    from verifier.query.baseline import baseline_check
+
+    result, _ = baseline_check(old.cluster, new.cluster, properties, options, label=" ".join(old_paths))
+    warnings = tuple(report.warnings) + tuple(f"baseline: {n}" for n in old.notices)
+    return report.model_copy(
+        update={
+            "results": (*report.results, result),
+            "warnings": warnings,
+            "seconds": report.seconds + result.seconds,
+        }
+    )
+
+
 @app.command()
 @guarded
 def check(
@@ -138,6 +161,16 @@ def check(
     report_files: ReportOpt = None,
     quiet: QuietOpt = False,
     no_color: NoColorOpt = False,
+    baseline: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--baseline",
+            metavar="OLD_PATH",
+            help="The previous version's manifests (repeatable): also fail (exit 1) on flows allowed now, "
+            "denied by OLD_PATH, and outside the scope of every allow/reachable property.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> int:
     """Check the properties of spec files against the policies in PATH."""
     from verifier.spec import load_specs
@@ -145,10 +178,16 @@ def check(
     options = analysis_options(universe, pod_cidr, ipblock_pods, timeout, rlimit)
     reports = parse_reports(report_files)
     problems = []
+    old = None
     try:
         loaded = load_input(paths)
     except InputError as exc:
         problems.extend(exc.problems)
+    if baseline:
+        try:
+            old = load_input(baseline)
+        except InputError as exc:
+            problems.extend(exc.problems)
     try:
         properties = load_specs(list(spec))
     except InputError as exc:
@@ -156,6 +195,8 @@ def check(
     if problems:
         raise InputError(problems)
     report = run_check(loaded, properties, options, quiet=quiet, no_color=no_color)
+    if old is not None:
+        report = with_baseline(report, old, loaded, properties, options, old_paths=baseline or ())
     emit_check(report, fmt, output, reports=reports, strict=strict, quiet=quiet, no_color=no_color)
     return exit_code(report, strict=strict)
 

@@ -53,6 +53,24 @@ class CheckFormat(StrEnum):
     MARKDOWN = "markdown"
 
 
+class LintFormat(StrEnum):
+    """Report formats of ``lint`` (docs/formats.md)."""
+
+    TEXT = "text"
+    JSON = "json"
+    SARIF = "sarif"
+    MARKDOWN = "markdown"
+
+
+class DiffFormat(StrEnum):
+    """Report formats of ``diff`` (docs/formats.md)."""
+
+    TEXT = "text"
+    JSON = "json"
+    MARKDOWN = "markdown"
+    SARIF = "sarif"
+
+
 class UniverseChoice(StrEnum):
     """Mirrors `verifier.model.Universe` without importing pydantic at start-up."""
 
@@ -129,6 +147,8 @@ FormatOpt = Annotated[OutputFormat, typer.Option("--format", "-f", help="Output 
 CheckFormatOpt = Annotated[
     CheckFormat, typer.Option("--format", "-f", help="Report format (docs/formats.md).")
 ]
+LintFormatOpt = Annotated[LintFormat, typer.Option("--format", "-f", help="Report format (docs/formats.md).")]
+DiffFormatOpt = Annotated[DiffFormat, typer.Option("--format", "-f", help="Report format (docs/formats.md).")]
 ReportOpt = Annotated[
     list[str] | None,
     typer.Option(

@@ -13,6 +13,8 @@ from verifier.cli.common import (
     EXIT_UNKNOWN,
     EXIT_USAGE,
     EXIT_VIOLATED,
+    DiffFormat,
+    DiffFormatOpt,
     FormatOpt,
     IpblockPodsOpt,
     OutputFormat,
@@ -96,7 +98,7 @@ def diff(
     timeout: TimeoutOpt = 60.0,
     rlimit: RlimitOpt = 0,
     strict: StrictOpt = False,
-    fmt: FormatOpt = OutputFormat.TEXT,
+    fmt: DiffFormatOpt = DiffFormat.TEXT,
     output: OutputOpt = None,
 ) -> int:
     """Semantic diff: flows the new policies (--against) allow that the old (PATH) did not, and
@@ -109,8 +111,18 @@ def diff(
     old, new, warnings = _load_pair(paths, against)
     result = run_diff(old, new, options, max_regions=max_regions, warnings=warnings)
     with open_output(output) as out:
-        if fmt is OutputFormat.JSON:
+        if fmt is DiffFormat.JSON:
             write_diff_json(result, out)
+        elif fmt in (DiffFormat.MARKDOWN, DiffFormat.SARIF):
+            from verifier.query.baseline import added_rules
+            from verifier.report.markdown import write_diff_markdown
+            from verifier.report.sarif import write_diff_sarif
+
+            rules = added_rules(old, new, result.added.regions, ipblock_pods=options.ipblock_pods)
+            if fmt is DiffFormat.SARIF:
+                write_diff_sarif(result, rules, out)
+            else:
+                write_diff_markdown(result, out, rules, check=None if check is None else check.value)
         else:
             render_diff(
                 result,

@@ -10,9 +10,9 @@ import typer
 from verifier.cli.common import (
     EXIT_OK,
     EXIT_VIOLATED,
-    FormatOpt,
     IpblockPodsOpt,
-    OutputFormat,
+    LintFormat,
+    LintFormatOpt,
     OutputOpt,
     Paths,
     PodCidrOpt,
@@ -48,7 +48,7 @@ def lint(
     ipblock_pods: IpblockPodsOpt = True,
     timeout: TimeoutOpt = 60.0,
     rlimit: RlimitOpt = 0,
-    fmt: FormatOpt = OutputFormat.TEXT,
+    fmt: LintFormatOpt = LintFormat.TEXT,
     output: OutputOpt = None,
 ) -> int:
     """Find policies and rules that select or match nothing, redundant rules, vacuous policies,
@@ -61,8 +61,16 @@ def lint(
     loaded = load_input(paths)
     report = run_lint(loaded.cluster, options, paths=paths, warnings=[str(n) for n in loaded.notices])
     with open_output(output) as out:
-        if fmt is OutputFormat.JSON:
+        if fmt is LintFormat.JSON:
             write_lint_json(report, out)
+        elif fmt is LintFormat.SARIF:
+            from verifier.report.sarif import write_lint_sarif
+
+            write_lint_sarif(report, out)
+        elif fmt is LintFormat.MARKDOWN:
+            from verifier.report.markdown import write_lint_markdown
+
+            write_lint_markdown(report, out)
         else:
             render_lint(report, console_for(out), warnings_console=stderr_console())
     if fail_on is FailLevel.NEVER:

@@ -7,7 +7,11 @@ counterexample, rules involved and explanation, then the summary line. When more
 stays short, and the whole document is kept under `MAX_CHARS` (GitHub rejects comments over
 65,536 characters): counterexamples that do not fit are counted, never silently dropped.
 
-`findings_markdown` renders generic `Finding`s (lint, diff) as a table with the same limits.
+``diff``: a heading with the outcome, a table of the added / removed sets (region count and
+whether the list is complete), and one collapsible block per region with its endpoint sets,
+ports, example flow and — for added regions — the new rules that allow the example.
+
+`findings_markdown` renders generic `Finding`s (lint) as a table with the same limits.
 All user data is escaped: ``|`` in table cells, HTML in ``<summary>``, backticks in code spans.
 """
 
@@ -19,7 +23,18 @@ from typing import TextIO
 
 from verifier.report.sarif import Finding, Level
 from verifier.report.text import endpoint_lines, summary_line
-from verifier.results import CheckReport, Endpoint, LintReport, PropertyResult, Verdict
+from verifier.results import (
+    CheckReport,
+    DiffResult,
+    Endpoint,
+    FlowRegion,
+    LintReport,
+    PropertyResult,
+    RegionList,
+    RegionStatus,
+    RuleRef,
+    Verdict,
+)
 from verifier.spec import Expect
 
 MAX_CHARS = 60_000
@@ -197,3 +212,118 @@ def lint_markdown(report: LintReport) -> str:
 
     _, findings = lint_findings(report)
     return findings_markdown("netverify lint", findings)
+
+
+def write_lint_markdown(report: LintReport, out: TextIO) -> None:
+    out.write(lint_markdown(report))
+
+
+_STATUS = {
+    RegionStatus.COMPLETE: "complete (proved)",
+    RegionStatus.TRUNCATED: "**truncated**: more regions exist",
+    RegionStatus.UNKNOWN: "**inconclusive**: the solver gave up",
+    RegionStatus.ERROR: "**error**",
+}
+
+
+def _set_cell(regions: RegionList) -> str:
+    if regions.proved_empty:
+        return "none (proved)"
+    return f"{len(regions.regions)} region(s), {_STATUS[regions.status]}"
+
+
+def region_details(region: FlowRegion, *, label: str, rules: tuple[RuleRef, ...] | None) -> str:
+    """A collapsible block for one region; ``rules`` None = not an added region (no rules)."""
+    protocols = ",".join(p.value for p in region.protocols)
+    summary = (
+        f"<summary>{html.escape(label)}: {html.escape(region.source.description)} → "
+        f"{html.escape(region.destination.description)} on {protocols} {region.port_text}</summary>"
+    )
+    flow = region.example
+    lines = [
+        "<details>",
+        summary,
+        "",
+        f"- **from**: {cell(region.source.description)}",
+        f"- **to**: {cell(region.destination.description)}",
+        f"- **on**: {code(f'{protocols} {region.port_text}')}",
+        f"- **example**: {code(str(flow))}",
+        f"  - source: {_endpoint(flow.source)}",
+        f"  - destination: {_endpoint(flow.destination)}",
+    ]
+    if rules is not None:
+        if rules:
+            lines.append(
+                "- **allowed by**: " + ", ".join(f"{code(str(r))} at {code(str(r.location))}" for r in rules)
+            )
+        else:
+            lines.append("- **allowed by**: no policy isolates these endpoints any more")
+    lines += ["", "</details>", ""]
+    return "\n".join(lines)
+
+
+def diff_markdown(
+    result: DiffResult,
+    rules: list[tuple[RuleRef, ...]] | None = None,
+    *,
+    check: str | None = None,
+    max_chars: int = MAX_CHARS,
+) -> str:
+    """The PR comment for a ``diff`` run; ``rules[i]`` = the new rules allowing added region i."""
+    added, removed = result.added, result.removed
+    if added.proved_empty and removed.proved_empty:
+        title = "## ✅ netverify diff: no flow changed (proved)"
+    else:
+        bits = [
+            f"{len(rl.regions)} {word}" for word, rl in (("added", added), ("removed", removed)) if rl.regions
+        ]
+        icon = "⚠️" if added.regions or not (added.proved_empty and removed.proved_empty) else "ℹ️"
+        title = f"## {icon} netverify diff: " + (", ".join(bits) + " region(s)" if bits else "inconclusive")
+    parts = [title, ""]
+    parts += [
+        "| | flows | regions |",
+        "|---|---|---|",
+        f"| ➕ | added (allowed now, denied before) | {_set_cell(added)} |",
+        f"| ➖ | removed (denied now, allowed before) | {_set_cell(removed)} |",
+    ]
+    if check is not None:
+        verdict = result.check_verdict(check)
+        parts.append(f"| {ICON[verdict]} | check {code(check)} | {verdict.value} |")
+    parts.append("")
+    for rl in (added, removed):
+        if rl.reason and rl.status is not RegionStatus.COMPLETE:
+            parts += [f"_{cell(rl.reason)}_", ""]
+    if result.warnings:
+        parts += [f"<details><summary>{len(result.warnings)} input warning(s)</summary>", ""]
+        parts += [f"- {cell(w)}" for w in result.warnings]
+        parts += ["", "</details>", ""]
+    footer = f"_{result.universe.value} universe, {result.seconds:.2f} s_\n"
+    body = "\n".join(parts) + "\n"
+    budget = max_chars - len(body) - len(footer) - 200
+    blocks: list[str] = []
+    total = len(added.regions) + len(removed.regions)
+    allowing = rules if rules is not None else [() for _ in added.regions]
+    candidates = [
+        region_details(r, label=f"➕ added [{i}]", rules=allowing[i - 1] if rules is not None else None)
+        for i, r in enumerate(added.regions, 1)
+    ] + [region_details(r, label=f"➖ removed [{i}]", rules=None) for i, r in enumerate(removed.regions, 1)]
+    for block in candidates:
+        if len(block) > budget:
+            break
+        blocks.append(block)
+        budget -= len(block)
+    if total - len(blocks):
+        blocks.append(
+            f"_{total - len(blocks)} more region(s) not shown to keep this comment short; see the full report._\n"
+        )
+    return body + "\n".join(blocks) + ("\n" if blocks else "") + footer
+
+
+def write_diff_markdown(
+    result: DiffResult,
+    out: TextIO,
+    rules: list[tuple[RuleRef, ...]] | None = None,
+    *,
+    check: str | None = None,
+) -> None:
+    out.write(diff_markdown(result, rules, check=check))

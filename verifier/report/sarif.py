@@ -33,8 +33,20 @@ from urllib.parse import quote
 
 from verifier import __version__
 from verifier.errors import Location
+from verifier.query.baseline import BASELINE_NAME
+from verifier.report.diff import region_json
 from verifier.report.json_out import flow_json, rule_json
-from verifier.results import CheckReport, LintReport, PropertyResult, RuleRef, Severity, Verdict
+from verifier.results import (
+    CheckReport,
+    DiffResult,
+    FlowRegion,
+    LintReport,
+    PropertyResult,
+    RegionStatus,
+    RuleRef,
+    Severity,
+    Verdict,
+)
 from verifier.spec import Expect
 
 SARIF_VERSION = "2.1.0"
@@ -136,6 +148,34 @@ PROPERTY_RULES: dict[Expect, FindingRule] = {
         "sources to its destinations on its ports is allowed; no such flow exists.",
     ),
 }
+
+
+BASELINE_RULE = FindingRule(
+    id="baseline/new-access",
+    name="NewAccessOutsideSpecs",
+    short="The policies allow flows the baseline denied, outside the scope of every allow/reachable property.",
+    full="check --baseline compares the policies with a previous version: a flow that is allowed now, "
+    "was denied before, and that no allow/reachable property of the specs asks for is new access "
+    "nobody stated. The result's counterexample is one such flow; the related locations are the "
+    "new policies' rules that allow it.",
+)
+
+DIFF_ADDED_RULE = FindingRule(
+    id="diff/added",
+    name="AddedFlows",
+    short="The new policies allow a region of flows the old policies denied.",
+    full="netverify diff: a region (sources x destinations x protocols x ports) of flows that the new "
+    "policies allow and the old ones denied, with one example flow replayed through the oracle. The "
+    "result is located at the new policies' rules that allow the example flow.",
+    level=Level.WARNING,
+)
+
+
+def property_rule(result: PropertyResult) -> FindingRule:
+    """The reporting rule of a property result (the baseline pseudo-property has its own)."""
+    if result.name == BASELINE_NAME:
+        return BASELINE_RULE
+    return PROPERTY_RULES[result.expect]
 
 
 # --- locations ---------------------------------------------------------------------------------
@@ -347,7 +387,7 @@ def check_findings(report: CheckReport) -> list[Finding]:
             location = next((rule.location for rule in r.rules if physical_location(rule.location)), None)
         findings.append(
             Finding(
-                rule_id=PROPERTY_RULES[r.expect].id,
+                rule_id=property_rule(r).id,
                 level=Level.ERROR,
                 kind=Kind.FAIL if r.verdict is Verdict.VIOLATED else Kind.OPEN,
                 message=violation_message(r),
@@ -374,8 +414,11 @@ def check_sarif(report: CheckReport) -> dict[str, Any]:
         if r.verdict is Verdict.ERROR
     )
     summary = {v.value: report.count(v) for v in Verdict}
+    rules = list(PROPERTY_RULES.values())
+    if any(r.name == BASELINE_NAME for r in report.results):
+        rules.append(BASELINE_RULE)
     return sarif_log(
-        list(PROPERTY_RULES.values()),
+        rules,
         check_findings(report),
         notifications=notes,
         properties={"summary": summary, "properties": len(report.results)},
@@ -390,22 +433,58 @@ def write_check_sarif(report: CheckReport, out: TextIO) -> None:
 
 _LINT_LEVEL = {"error": Level.ERROR, "warning": Level.WARNING, "info": Level.NOTE}
 
+# One sentence per lint ID (docs/questions.md has the full list); the SARIF rule descriptions.
+LINT_DESCRIPTIONS = {
+    "NV001": "The policy's podSelector selects no pod of the inventory.",
+    "NV002": "The policy's podSelector can never select any pod (its requirements contradict).",
+    "NV003": "A peer matches no pod of the inventory.",
+    "NV004": "A peer can never match any endpoint (unsatisfiable).",
+    "NV005": "Every peer of the rule matches nothing in the inventory: the rule is dead.",
+    "NV006": "The rule is redundant: removing it changes no flow (shadowed by other rules).",
+    "NV007": "The policy is vacuous: on its own it denies nothing.",
+    "NV008": "The policy is redundant: removing it changes no flow.",
+    "NV009": "Inventory pods are selected by no policy for a direction (not isolated).",
+    "NV010": "A named port that no possible destination pod of the rule defines.",
+    "NV011": "Egress isolation blocks DNS (UDP 53 to kube-system pods or any address).",
+    "NV012": "Egress isolation allows DNS over UDP but not over TCP 53.",
+    "NV013": "An allow-all rule (- {}) next to a default-deny policy.",
+    "NV014": "from: [] / to: [] - an empty peer list means all peers.",
+    "NV015": "egress: [] without policyTypes: egress is NOT isolated.",
+    "NV016": "A podSelector that looks meant as a namespaceSelector.",
+    "NV017": "A lone namespaceSelector peer next to a lone podSelector peer are OR-ed, not AND-ed.",
+}
+
 
 def lint_findings(report: LintReport) -> tuple[list[FindingRule], list[Finding]]:
     """Rules (one per lint ID present, ``NV001`` …) and one finding per lint finding.
 
-    The identity of a lint finding is its ID, object and message (no line numbers).
+    Each finding is located where its policy or rule was loaded (file, line, column). Its
+    identity — hashed into the partial fingerprint — is the lint ID and the object, which
+    names the policy and the rule (``ns/name ingress[0] peer[1]``); neither line numbers nor
+    the message (which lists pods and counts that change as the inventory does) take part.
+    Where one object has several findings of one ID (NV009 for Ingress and Egress), the
+    direction word of the message, else the occurrence number, tells them apart.
     """
     rules: dict[str, FindingRule] = {}
     findings = []
+    seen: dict[tuple[str, str], int] = {}
     for f in report.findings:
+        key = (f.id, f.object)
+        seen[key] = seen.get(key, 0) + 1
+        identity: tuple[str, ...] = (f.id, f.object)
+        direction = next((d for d in ("Ingress", "Egress") if d in f.message.split()), "")
+        if direction:
+            identity += (direction,)
+        elif seen[key] > 1:
+            identity += (str(seen[key]),)
         level = _LINT_LEVEL.get(f.severity.value, Level.WARNING)
         rules.setdefault(
             f.id,
             FindingRule(
                 id=f.id,
                 name=f"Lint{f.id}",
-                short=f"netverify lint {f.id} (see docs for the list of lint IDs).",
+                short=LINT_DESCRIPTIONS.get(f.id, f"netverify lint {f.id}."),
+                full=f"netverify lint {f.id} (docs/questions.md lists every lint ID).",
                 level=level,
             ),
         )
@@ -415,7 +494,7 @@ def lint_findings(report: LintReport) -> tuple[list[FindingRule], list[Finding]]
                 level=level,
                 message=f"{f.object}: {f.message}" if f.object else f.message,
                 location=f.location,
-                identity=(f.id, f.object, f.message),
+                identity=identity,
                 properties={"object": f.object, "severity": f.severity.value},
             )
         )
@@ -428,3 +507,83 @@ def lint_sarif(report: LintReport) -> dict[str, Any]:
     notes = [Notification(Level.WARNING, w) for w in (*report.warnings, *report.skipped)]
     counts = {s.value: report.count(s) for s in Severity}
     return sarif_log(rules, findings, notifications=notes, properties={"summary": counts})
+
+
+def write_lint_sarif(report: LintReport, out: TextIO) -> None:
+    write_sarif(lint_sarif(report), out)
+
+
+# --- diff results -------------------------------------------------------------------------------
+
+
+def region_identity(region: FlowRegion) -> tuple[str, ...]:
+    """What makes a region the same region across runs: its endpoint sets, protocols and ports."""
+    return (
+        region.source.description,
+        region.destination.description,
+        ",".join(p.value for p in region.protocols),
+        region.port_text,
+    )
+
+
+def region_message(region: FlowRegion, rules: tuple[RuleRef, ...]) -> str:
+    protocols = ",".join(p.value for p in region.protocols)
+    by = f" by {', '.join(rule_id(r) for r in rules)}" if rules else " (no policy isolates it any more)"
+    return (
+        f"newly allowed: from {region.source.description} to {region.destination.description} on "
+        f"{protocols} {region.port_text}; e.g. {region.example} is allowed{by}."
+    )
+
+
+def diff_findings(result: DiffResult, rules: list[tuple[RuleRef, ...]]) -> list[Finding]:
+    """One finding per added region; ``rules[i]`` = the new rules allowing region i's example.
+
+    The result is located at the first of those rules; all of them are related locations.
+    """
+    findings = []
+    for region, allowing in zip(result.added.regions, rules, strict=True):
+        located = [r for r in allowing if physical_location(r.location) is not None]
+        findings.append(
+            Finding(
+                rule_id=DIFF_ADDED_RULE.id,
+                level=DIFF_ADDED_RULE.level,
+                message=region_message(region, allowing),
+                location=located[0].location if located else None,
+                identity=("diff/added", *region_identity(region)),
+                related=tuple(Related(r.location, f"{r}: allows the example flow") for r in allowing),
+                properties={"region": region_json(region), "rules": [rule_json(r) for r in allowing]},
+            )
+        )
+    return findings
+
+
+def diff_sarif(result: DiffResult, rules: list[tuple[RuleRef, ...]]) -> dict[str, Any]:
+    """The SARIF log of a ``diff`` run: added regions are results, the rest run properties.
+
+    An incomplete added list (truncated, unknown) is a warning notification; an error (an
+    example the oracle disagrees with) an error notification.
+    """
+    notes = [Notification(Level.WARNING, w) for w in result.warnings]
+    for label, rl in (("added", result.added), ("removed", result.removed)):
+        if rl.status is RegionStatus.ERROR:
+            notes.append(Notification(Level.ERROR, f"{label}: {rl.reason or 'error'}"))
+        elif rl.status is not RegionStatus.COMPLETE:
+            notes.append(
+                Notification(
+                    Level.WARNING, f"{label} regions are {rl.status.value}: {rl.reason or 'more may exist'}"
+                )
+            )
+    props = {
+        "universe": result.universe.value,
+        "added": {"status": result.added.status.value, "regions": len(result.added.regions)},
+        "removed": {
+            "status": result.removed.status.value,
+            "regions": [region_json(r) for r in result.removed.regions],
+        },
+        "checks": {c: result.check_verdict(c).value for c in ("equivalent", "no-new-access")},
+    }
+    return sarif_log([DIFF_ADDED_RULE], diff_findings(result, rules), notifications=notes, properties=props)
+
+
+def write_diff_sarif(result: DiffResult, rules: list[tuple[RuleRef, ...]], out: TextIO) -> None:
+    write_sarif(diff_sarif(result, rules), out)
