@@ -79,7 +79,8 @@ def failure_body(result: PropertyResult) -> str:
     if result.explanation:
         lines.append("why:")
         lines.extend(f"  {line}" for line in result.explanation)
-    lines.append(f"property defined at {result.location}")
+    if not result.location.file.startswith("<"):
+        lines.append(f"property defined at {result.location}")
     return "\n".join(lines)
 
 

@@ -97,7 +97,7 @@ def _result_panel(result: PropertyResult) -> Panel:
     if result.explanation:
         parts.append(Text("why:", style="bold"))
         parts.extend(Padding(Text(line), (0, 0, 0, 2)) for line in result.explanation)
-    if str(result.location) != "<command line>":
+    if not result.location.file.startswith("<"):  # <command line>, <baseline …>: no file to point at
         parts.append(Text(f"property defined at {result.location}", style="dim"))
     title = Text.assemble((result.name, "bold"), ": ", (result.verdict.value, VERDICT_STYLE[result.verdict]))
     return Panel(Group(*parts), title=title, title_align="left", border_style=VERDICT_STYLE[result.verdict])
