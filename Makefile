@@ -40,5 +40,18 @@ test: lint typecheck layers unit
 conformance: $(STAMP)
 	$(BIN)/python ../shared/tools/conformance.py --cmd $(BIN)/netverify
 
+# `make bench`: netverify and NCA side by side (benchmarks/README.md). NCA lives in its own
+# venv (it pins its dependencies); L runs netverify only (NCA does not finish at that size).
+BENCH_SCENARIOS ?= 100-50 S M L
+BENCH_TIMEOUT ?= 180
+NCA_VENV := benchmarks/.venv-nca
+
+$(NCA_VENV)/bin/nca:
+	$(PYTHON) -m venv $(NCA_VENV)
+	$(NCA_VENV)/bin/python -m pip install --quiet network-config-analyzer==2.1.0
+
+bench: $(STAMP) $(NCA_VENV)/bin/nca
+	$(BIN)/python benchmarks/run.py $(foreach s,$(BENCH_SCENARIOS),--scenario $(s)) --timeout $(BENCH_TIMEOUT)
+
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -56,6 +56,7 @@ class Paths:
     base: Path
     mutated: Path
     out: Path
+    spec: Path
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,7 @@ class Command:
     suffix: str = "txt"
     stdout_to_out: bool = False
     note: str = ""
+    default: bool = True  # run without --queries
 
 
 @dataclass
@@ -99,6 +101,7 @@ NCA_COMMANDS: tuple[Command, ...] = (
         "nca",
         "connectivity-fw-rules",
         ("{nca}", "--connectivity", "-r", "{base}", "-o", "txt", "-f", "{out}"),
+        note="minimised firewall rules",
     ),
     Command(
         "nca",
@@ -111,6 +114,7 @@ NCA_COMMANDS: tuple[Command, ...] = (
         "connectivity-json",
         ("{nca}", "--connectivity", "-r", "{base}", "-o", "json", "-f", "{out}"),
         suffix="json",
+        default=False,
     ),
     Command(
         "nca",
@@ -135,6 +139,7 @@ NCA_COMMANDS: tuple[Command, ...] = (
         ),
         expected=(0, 1),
         note="per pair; parsed by nca_output.parse_semantic_diff_pairs",
+        default=False,
     ),
     Command(
         "nca",
@@ -145,17 +150,26 @@ NCA_COMMANDS: tuple[Command, ...] = (
     Command("nca", "sanity", ("{nca}", "--sanity", "-r", "{base}", "-f", "{out}"), expected=(0, 1)),
 )
 
-# ===== NETVERIFY COMMANDS (fill in / adjust as the CLI lands; issue 3) ======================
-# NCA never matches pod IPs with ipBlocks (it does not read status.podIP), so the comparable
-# netverify runs use --no-ipblock-pods. Exit codes: 0 ok, 1 violated/diff found, 2 input error.
+# NCA never matches pod IPs with ipBlocks (it does not read status.podIP), so the runs
+# compared with NCA use --no-ipblock-pods. Exit codes: 0 ok, 1 violated/diff found, 2 input
+# error. Every netverify command is the installed console script (.venv/bin/netverify), i.e.
+# a whole process including interpreter start-up and YAML loading.
+_LOAD_SNIPPET = (
+    "import sys; from verifier.load import load_cluster; "
+    "r = load_cluster(sys.argv[1:]); print(len(r.cluster.pods), len(r.cluster.policies))"
+)
 NETVERIFY_COMMANDS: tuple[Command, ...] = (
     Command(
         "netverify",
-        "matrix-port",
-        ("{netverify}", "matrix", "{base}", "--port", "8080", "--protocol", "TCP", "--format", "json"),
-        suffix="json",
-        stdout_to_out=True,
-        note="one port: compare with NCA's pairs restricted to 8080/TCP (nca_output.allows)",
+        "startup",
+        ("{netverify}", "--help"),
+        note="`netverify --help`: interpreter + CLI start-up (target < 0.3 s)",
+    ),
+    Command(
+        "netverify",
+        "load",
+        ("{python}", "-c", _LOAD_SNIPPET, "{base}"),
+        note="load + validate the YAML only (python + verifier.load): the floor of every command",
     ),
     Command(
         "netverify",
@@ -163,7 +177,7 @@ NETVERIFY_COMMANDS: tuple[Command, ...] = (
         ("{netverify}", "matrix", "{base}", "--no-ipblock-pods", "--format", "json"),
         suffix="json",
         stdout_to_out=True,
-        note="full connectivity, comparable with NCA connectivity-pairs",
+        note="full connectivity (all ports), compared with NCA connectivity-fw-rules and -pairs",
     ),
     Command(
         "netverify",
@@ -172,19 +186,165 @@ NETVERIFY_COMMANDS: tuple[Command, ...] = (
         expected=(0, 1),
         suffix="json",
         stdout_to_out=True,
-        note="comparable with NCA semantic-diff",
+        note="semantic diff (added + removed regions), compared with NCA semantic-diff",
+    ),
+    Command(
+        "netverify",
+        "equiv",
+        (
+            "{netverify}",
+            "diff",
+            "{base}",
+            "--against",
+            "{mutated}",
+            "--check",
+            "equivalent",
+            "--max-regions",
+            "1",
+            "--no-ipblock-pods",
+            "--format",
+            "json",
+        ),
+        expected=(0, 1),
+        suffix="json",
+        stdout_to_out=True,
+        note="equivalence (exit 1 = not equivalent), compared with NCA equiv",
     ),
     Command(
         "netverify",
         "lint",
-        ("{netverify}", "lint", "{base}", "--format", "json"),
+        ("{netverify}", "lint", "{base}", "--no-ipblock-pods", "--format", "json"),
         expected=(0, 1),
         suffix="json",
         stdout_to_out=True,
-        note="comparable with NCA sanity",
+        note="compared with NCA sanity",
     ),
-    # TODO(issue 3): `netverify check {base} --spec <generated spec>` once specs are generated.
+    Command(
+        "netverify",
+        "matrix-port",
+        ("{netverify}", "matrix", "{base}", "--port", "8080", "--protocol", "TCP", "--format", "json"),
+        suffix="json",
+        stdout_to_out=True,
+        note="the full pod-to-pod matrix for one port (8080/TCP)",
+    ),
+    Command(
+        "netverify",
+        "check-inventory",
+        ("{netverify}", "check", "{base}", "--spec", "{spec}", "--universe", "inventory", "--format", "json"),
+        expected=(0, 1),
+        suffix="json",
+        stdout_to_out=True,
+        note="one generated deny property over the inventory pods",
+    ),
+    Command(
+        "netverify",
+        "check-any",
+        ("{netverify}", "check", "{base}", "--spec", "{spec}", "--universe", "any", "--format", "json"),
+        expected=(0, 1),
+        suffix="json",
+        stdout_to_out=True,
+        note="the same deny property over every pod that could exist",
+    ),
 )
+
+# Side-by-side rows of the summary: (label, NCA query, netverify query).
+PAIRS: tuple[tuple[str, str, str], ...] = (
+    ("connectivity (minimized)", "connectivity-fw-rules", "connectivity"),
+    ("connectivity (per pair)", "connectivity-pairs", "connectivity"),
+    ("semantic diff (10% mutated)", "semantic-diff", "diff"),
+    ("equivalence", "equiv", "equiv"),
+    ("sanity / lint", "sanity", "lint"),
+)
+NETVERIFY_ONLY = ("startup", "load", "matrix-port", "check-inventory", "check-any")
+
+
+def ordered_commands(tools: set[str], queries: set[str]) -> list[Command]:
+    """The commands to run, pair by pair (NCA's query, then netverify's counterpart), then
+    netverify's own queries. ``queries`` (empty = the defaults) selects by query name."""
+    nca = {c.query: c for c in NCA_COMMANDS}
+    nv = {c.query: c for c in NETVERIFY_COMMANDS}
+
+    def wanted(cmd: Command) -> bool:
+        return cmd.query in queries if queries else cmd.default
+
+    ordered: list[Command] = []
+    for _, nca_query, nv_query in PAIRS:
+        if "nca" in tools:
+            ordered.append(nca[nca_query])
+        if "netverify" in tools:
+            ordered.append(nv[nv_query])
+    if "nca" in tools:
+        ordered += NCA_COMMANDS
+    if "netverify" in tools:
+        ordered += NETVERIFY_COMMANDS
+    result: list[Command] = []
+    for cmd in ordered:
+        if cmd not in result and wanted(cmd):
+            result.append(cmd)
+    return result
+
+
+def deny_spec(namespaces_yaml: str) -> str:
+    """One deny property for the generated cluster: nothing in a dev namespace reaches a
+    prod namespace's data tier on postgres (TCP 5432). Whether it holds depends on the
+    draw; either verdict (proof or counterexample) is a result. The universe comes from
+    ``--universe`` so the same file serves both runs."""
+    envs = {line.split(":", 1)[1].strip() for line in namespaces_yaml.splitlines() if "env:" in line}
+    src_env = "dev" if "dev" in envs else "staging"
+    return (
+        "properties:\n"
+        "  - name: no-dev-to-prod-postgres\n"
+        f"    description: No pod in an env={src_env} namespace reaches a data-tier pod of an env=prod "
+        "namespace on TCP 5432\n"
+        "    expect: deny\n"
+        "    from:\n"
+        f"      - namespaceSelector: {{matchLabels: {{env: {src_env}}}}}\n"
+        "    to:\n"
+        "      - namespaceSelector: {matchLabels: {env: prod}}\n"
+        "        podSelector: {matchLabels: {tier: data}}\n"
+        "    ports: [{port: 5432, protocol: TCP}]\n"
+    )
+
+
+def summarize_output(query: str, data: Any) -> dict[str, Any]:
+    """Headline numbers of a netverify JSON report: the in-process seconds, Z3's summed
+    deterministic work (``solver_rlimit``), verdicts, counts."""
+    extra: dict[str, Any] = {}
+    rlimits: list[int] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "solver_rlimit" and isinstance(value, int):
+                    rlimits.append(value)
+                else:
+                    walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(data)
+    if rlimits:
+        extra["rlimit"] = sum(rlimits)
+    if not isinstance(data, dict):
+        return extra
+    if isinstance(data.get("seconds"), (int, float)):
+        extra["in_process_s"] = round(float(data["seconds"]), 3)
+    if query.startswith("check"):
+        extra["verdicts"] = ",".join(str(r.get("verdict")) for r in data.get("results", []))
+    if query in ("diff", "equiv"):
+        for side in ("added", "removed"):
+            part = data.get(side) or {}
+            extra[f"{side}_regions"] = len(part.get("regions", []))
+            if part.get("status") and part.get("status") != "complete":
+                extra[f"{side}_status"] = part["status"]
+    if query == "lint":
+        extra["findings"] = len(data.get("findings", []))
+    if query == "connectivity":
+        extra["pod_pairs"] = sum(len(v) for v in data.get("connections", {}).values())
+    return extra
+
+
 # ===========================================================================================
 
 
@@ -239,10 +399,37 @@ def _tail(path: Path, lines: int = 5) -> str:
     return "\n".join(text.strip().splitlines()[-lines:])
 
 
+def _summarize_in_child(query: str, out_file: Path) -> dict[str, Any]:
+    """``summarize_output`` of a netverify JSON output, computed in a child process.
+
+    The harness must stay small: children are forked (vfork) from it, and Linux counts the
+    parent's memory high-water mark into a forked child's ``ru_maxrss``; parsing a large
+    output here (L's connectivity JSON is > 1 GiB in memory) would inflate the peak RSS of
+    every later command."""
+    proc = subprocess.run(
+        [sys.executable, str(Path(__file__).resolve()), "--summarize", query, str(out_file)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    try:
+        extra: dict[str, Any] = json.loads(proc.stdout)
+    except ValueError:
+        return {"summary_error": proc.stderr.strip().splitlines()[-1:]}
+    return extra
+
+
 def run_command(cmd: Command, paths: Paths, executables: dict[str, Path], timeout: float) -> RunResult:
     exe = executables[cmd.tool]
     out_file = paths.out / f"{cmd.tool}-{cmd.query}.{cmd.suffix}"
-    subs = {"base": str(paths.base), "mutated": str(paths.mutated), "out": str(out_file), cmd.tool: str(exe)}
+    subs = {
+        "base": str(paths.base),
+        "mutated": str(paths.mutated),
+        "out": str(out_file),
+        "spec": str(paths.spec),
+        "python": str(executables["python"]),
+        cmd.tool: str(exe),
+    }
     argv = [a.format(**subs) for a in cmd.argv]
     if not exe.exists():
         return RunResult(cmd.tool, cmd.query, argv, "missing", stderr_tail=f"{exe} not found")
@@ -274,6 +461,8 @@ def run_command(cmd: Command, paths: Paths, executables: dict[str, Path], timeou
         (paths.out / "nca-connectivity-pairs.connectivity.json").write_text(
             json.dumps(pods, indent=1, sort_keys=True), encoding="utf-8"
         )
+    if result.status == "ok" and cmd.tool == "netverify" and cmd.stdout_to_out:
+        result.extra = _summarize_in_child(cmd.query, out_file)
     if result.status == "ok" and cmd.tool == "nca" and cmd.query == "semantic-diff-pairs":
         sections = parse_semantic_diff_pairs(out_file.read_text(encoding="utf-8"))
         result.extra = {"changed_pairs": sum(len(p) for p in sections.values())}
@@ -305,34 +494,159 @@ def generate_scenario(
 
 
 def _fmt_seconds(r: RunResult, timeout: float) -> str:
-    if r.status == "timeout":
+    if r.status in ("timeout", "skipped"):
         return f"> {timeout:g} s"
     if r.seconds is None:
         return "–"
     return f"{r.seconds:.2f} s"
 
 
+def _cell(run: dict[str, Any] | None, timeout: float) -> str:
+    """One timing cell of a summary table from a run's JSON record."""
+    if run is None:
+        return "–"
+    status = str(run["status"])
+    if status in ("timeout", "skipped"):
+        return f"> {timeout:g} s"
+    if status != "ok" or run.get("seconds") is None:
+        return status
+    return f"{run['seconds']:.2f} s"
+
+
+def _ratio(nca: dict[str, Any] | None, nv: dict[str, Any] | None, timeout: float) -> str:
+    """NCA time / netverify time; a lower bound ("> N×") when NCA timed out."""
+    if nca is None or nv is None or nv["status"] != "ok" or not nv.get("seconds"):
+        return "–"
+    if nca["status"] in ("timeout", "skipped"):
+        return f"> {timeout / nv['seconds']:.0f}×"
+    if nca["status"] != "ok" or nca.get("seconds") is None:
+        return "–"
+    ratio = nca["seconds"] / nv["seconds"]
+    return f"{ratio:.1f}×" if ratio < 10 else f"{ratio:.0f}×"
+
+
+def _find(runs: list[dict[str, Any]], tool: str, query: str) -> dict[str, Any] | None:
+    return next((r for r in runs if r["tool"] == tool and r["query"] == query), None)
+
+
 def markdown_table(report: dict[str, Any], results: list[RunResult], timeout: float) -> str:
     size = report["size"]
+    runs = [r.__dict__ for r in results]
     lines = [
         f"## Scenario {report['scenario']}: {size['pods']} pods, {size['policies']} policies, "
         f"{size['namespaces']} namespaces (seed {report['seed']})",
         "",
         f"Generated in {report['generate']['base']['seconds']:.2f} s (base) and "
         f"{report['generate']['mutated']['seconds']:.2f} s (mutated, {report['mutate']:g} of the policies). "
-        f"{report['machine']['cpus']} CPUs, Python {report['machine']['python']}, {report['date']}.",
+        f"{report['machine']['cpus']} CPUs, Python {report['machine']['python']}, {report['date']}; "
+        f"traps {'in' if report['traps'] else 'left out'}; timeout {timeout:g} s per command. "
+        f"Versions: {', '.join(f'{k} {v}' for k, v in report['versions'].items())}.",
+        "",
+        "### Side by side (whole processes, same input files, run pair by pair)",
+        "",
+        "| query | NCA | NCA peak RSS | netverify | netverify peak RSS | NCA / netverify |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for label, nca_query, nv_query in PAIRS:
+        nca, nv = _find(runs, "nca", nca_query), _find(runs, "netverify", nv_query)
+        if nca is None and nv is None:
+            continue
+        lines.append(
+            f"| {label} | {_cell(nca, timeout)} | {_rss(nca)} | {_cell(nv, timeout)} | {_rss(nv)} | "
+            f"{_ratio(nca, nv, timeout)} |"
+        )
+    lines += [
+        "",
+        "### Every command",
         "",
         "| tool | query | wall time | peak RSS | exit | status |",
         "|---|---|---:|---:|---:|---|",
     ]
     for r in results:
-        rss = f"{r.peak_rss_mb:.0f} MiB" if r.peak_rss_mb is not None else "–"
         code = "–" if r.exit_code is None else str(r.exit_code)
         status = r.status
         if r.extra:
             status += " (" + ", ".join(f"{k} {v}" for k, v in r.extra.items()) + ")"
-        lines.append(f"| {r.tool} | {r.query} | {_fmt_seconds(r, timeout)} | {rss} | {code} | {status} |")
+        lines.append(
+            f"| {r.tool} | {r.query} | {_fmt_seconds(r, timeout)} | {_rss(r.__dict__)} | {code} | {status} |"
+        )
     return "\n".join(lines) + "\n"
+
+
+def _rss(run: dict[str, Any] | None) -> str:
+    if run is None or run.get("peak_rss_mb") is None:
+        return "–"
+    return f"{run['peak_rss_mb']:.0f} MiB"
+
+
+def combined_table(reports: list[dict[str, Any]]) -> str:
+    """The summary over every scenario in ``results/``: one row per scenario, NCA | netverify
+    | ratio per compared query, then netverify's own queries."""
+    lines = [
+        "# Benchmark results",
+        "",
+        "Written by `benchmarks/run.py` (`make bench`) from the `<scenario>.json` files next to this",
+        "one; each scenario's `<scenario>.md` has every command, exit code and peak RSS. Whole",
+        "processes, same input files for both tools, NCA's query then netverify's counterpart.",
+        "Cells: NCA time / netverify time / ratio NCA÷netverify. `> N s` = killed at the timeout",
+        "(or skipped because it already timed out on a smaller scenario of the same run).",
+        "",
+        "| pods / policies | " + " | ".join(label for label, _, _ in PAIRS) + " |",
+        "|---|" + "---|" * len(PAIRS),
+    ]
+    for report in reports:
+        runs, timeout, size = report["runs"], report["timeout_seconds"], report["size"]
+        cells = []
+        for _, nca_query, nv_query in PAIRS:
+            nca, nv = _find(runs, "nca", nca_query), _find(runs, "netverify", nv_query)
+            if nca is None:
+                cells.append(f"— / {_cell(nv, timeout)}")
+            else:
+                cells.append(f"{_cell(nca, timeout)} / {_cell(nv, timeout)} / {_ratio(nca, nv, timeout)}")
+        lines.append(
+            f"| {size['pods']:,} / {size['policies']:,} ({report['scenario']}, {report['date']}) | "
+            + " | ".join(cells)
+            + " |"
+        )
+    lines += [
+        "",
+        "netverify alone (whole process; peak RSS of the largest; `load` = reading + validating the",
+        "YAML only, the floor of every command; `check` = one generated deny property):",
+        "",
+        "| pods / policies | startup (`--help`) | load | matrix 8080/TCP | check (inventory) | check (any) | diff | peak RSS (max) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for report in reports:
+        runs, timeout, size = report["runs"], report["timeout_seconds"], report["size"]
+        nv_runs = [r for r in runs if r["tool"] == "netverify"]
+        if not nv_runs:
+            continue
+        cells = [
+            _cell(_find(runs, "netverify", q), timeout)
+            for q in ("startup", "load", "matrix-port", "check-inventory", "check-any", "diff")
+        ]
+        peak = max((r.get("peak_rss_mb") or 0.0) for r in nv_runs)
+        lines.append(
+            f"| {size['pods']:,} / {size['policies']:,} ({report['scenario']}) | "
+            + " | ".join(cells)
+            + f" | {peak:.0f} MiB |"
+        )
+    machine = reports[0]["machine"] if reports else {}
+    lines += ["", f"Machine: {machine.get('cpus')} CPUs, {machine.get('platform')}."]
+    return "\n".join(lines) + "\n"
+
+
+def write_combined(results_dir: Path) -> Path:
+    """Rewrite ``results/README.md`` from every scenario JSON there, smallest first."""
+    reports = []
+    for path in sorted(results_dir.glob("*.json")):
+        report = json.loads(path.read_text(encoding="utf-8"))
+        if report.get("schema") == "netverify.bench/v1" and report.get("scenario") in SCENARIOS:
+            reports.append(report)
+    reports.sort(key=lambda r: (r["size"]["pods"], r["size"]["policies"]))
+    target = results_dir / "README.md"
+    target.write_text(combined_table(reports), encoding="utf-8")
+    return target
 
 
 def _tool_version(exe: Path) -> str:
@@ -349,9 +663,18 @@ def _tool_version(exe: Path) -> str:
     )
 
 
-def run_scenario(name: str, args: argparse.Namespace, executables: dict[str, Path]) -> Path:
+def run_scenario(
+    name: str, args: argparse.Namespace, executables: dict[str, Path], timed_out: dict[str, str]
+) -> Path:
+    """Generate (unless --no-generate), run every command, write results/<name>.{json,md}.
+
+    ``timed_out`` maps an NCA query to the smaller scenario of this run where it hit the
+    timeout; with --skip-timed-out such a query is not started again on a larger scenario
+    and is reported as ``> timeout`` (status ``skipped``)."""
     data = args.data / name
-    paths = Paths(base=data / "base", mutated=data / "mutated", out=data / "out")
+    paths = Paths(
+        base=data / "base", mutated=data / "mutated", out=data / "out", spec=data / "spec" / "deny.yaml"
+    )
     paths.out.mkdir(parents=True, exist_ok=True)
     if args.no_generate and paths.base.exists() and paths.mutated.exists():
         timings = {
@@ -360,23 +683,33 @@ def run_scenario(name: str, args: argparse.Namespace, executables: dict[str, Pat
         }
     else:
         timings = generate_scenario(name, paths, args.seed, args.mutate, args.timeout, no_traps=args.no_traps)
-    commands: list[Command] = []
-    if "nca" in args.tools:
-        commands += NCA_COMMANDS
-    if "netverify" in args.tools:
-        commands += NETVERIFY_COMMANDS
-    if args.queries:
-        commands = [c for c in commands if c.query in args.queries]
+    paths.spec.parent.mkdir(parents=True, exist_ok=True)
+    paths.spec.write_text(
+        deny_spec((paths.base / "namespaces.yaml").read_text(encoding="utf-8")), encoding="utf-8"
+    )
+    scenario = SCENARIOS[name]
+    tools = set(args.tools)
+    nca_note = ""
+    if "nca" in tools and scenario.pods > args.nca_max_pods:
+        tools.discard("nca")
+        nca_note = f"NCA not run: {scenario.pods} pods > --nca-max-pods {args.nca_max_pods}"
     results = []
-    for cmd in commands:
-        result = run_command(cmd, paths, executables, args.timeout)
+    for cmd in ordered_commands(tools, args.queries):
+        if cmd.tool == "nca" and args.skip_timed_out and cmd.query in timed_out:
+            result = RunResult(
+                cmd.tool, cmd.query, [], "skipped", stderr_tail=f"timed out on {timed_out[cmd.query]}"
+            )
+        else:
+            result = run_command(cmd, paths, executables, args.timeout)
+            if result.status == "timeout" and cmd.tool == "nca":
+                timed_out.setdefault(cmd.query, name)
         results.append(result)
         print(
             f"{name:>9} {cmd.tool:>9} {cmd.query:<22} {_fmt_seconds(result, args.timeout):>10} "
-            f"{result.status}",
+            f"{result.status} {json.dumps(result.extra) if result.extra else ''}",
             file=sys.stderr,
+            flush=True,
         )
-    scenario = SCENARIOS[name]
     report: dict[str, Any] = {
         "schema": "netverify.bench/v1",
         "scenario": name,
@@ -391,7 +724,8 @@ def run_scenario(name: str, args: argparse.Namespace, executables: dict[str, Pat
             "python": platform.python_version(),
             "platform": platform.platform(),
         },
-        "versions": {tool: _tool_version(exe) for tool, exe in executables.items() if tool in args.tools},
+        "versions": {tool: _tool_version(executables[tool]) for tool in sorted(tools)},
+        "note": nca_note,
         "generate": timings,
         "runs": [r.__dict__ for r in results],
     }
@@ -399,22 +733,44 @@ def run_scenario(name: str, args: argparse.Namespace, executables: dict[str, Pat
     results_dir: Path = args.results
     json_path = results_dir / f"{name}.json"
     json_path.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    (args.results / f"{name}.md").write_text(markdown_table(report, results, args.timeout), encoding="utf-8")
+    table = markdown_table(report, results, args.timeout)
+    if nca_note:
+        table += f"\n{nca_note}.\n"
+    (results_dir / f"{name}.md").write_text(table, encoding="utf-8")
     return json_path
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Time NCA (and netverify) on generated clusters.")
+    if argv is None and len(sys.argv) == 4 and sys.argv[1] == "--summarize":
+        try:
+            data = json.loads(Path(sys.argv[3]).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            data = None
+        print(json.dumps(summarize_output(sys.argv[2], data)))
+        return 0
+    parser = argparse.ArgumentParser(description="Time netverify and NCA side by side on generated clusters.")
     parser.add_argument(
         "--scenario", action="append", choices=sorted(SCENARIOS), help="repeatable; default S"
     )
-    parser.add_argument("--tools", default="nca", help="comma-separated: nca, netverify")
+    parser.add_argument("--tools", default="nca,netverify", help="comma-separated: nca, netverify")
     parser.add_argument("--queries", default="", help="comma-separated query names to run (default: all)")
     parser.add_argument("--timeout", type=float, default=180.0, help="seconds per command (default 180)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--mutate", type=float, default=0.1)
     parser.add_argument("--nca", type=Path, default=DEFAULT_NCA)
     parser.add_argument("--netverify", type=Path, default=DEFAULT_NETVERIFY)
+    parser.add_argument(
+        "--nca-max-pods",
+        type=int,
+        default=1000,
+        help="run NCA only on scenarios with at most this many pods (default 1000)",
+    )
+    parser.add_argument(
+        "--skip-timed-out",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="do not rerun an NCA query on a larger scenario once it timed out (default on)",
+    )
     parser.add_argument("--data", type=Path, default=HERE / "data")
     parser.add_argument("--results", type=Path, default=HERE / "results")
     parser.add_argument("--no-traps", action="store_true", help="generate without the NCA-divergent traps")
@@ -425,19 +781,29 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown tool(s): {', '.join(sorted(unknown))}")
     args.queries = {q.strip() for q in args.queries.split(",") if q.strip()}
-    executables = {"nca": args.nca.absolute(), "netverify": args.netverify.absolute()}
-    if "nca" in args.tools and not executables["nca"].exists():
-        print(
-            f"run.py: {executables['nca']} not found; install NCA with\n"
-            "  python3 -m venv benchmarks/.venv-nca && "
-            "benchmarks/.venv-nca/bin/pip install network-config-analyzer==2.1.0",
-            file=sys.stderr,
-        )
-        return 2
+    netverify = args.netverify.absolute()
+    executables = {
+        "nca": args.nca.absolute(),
+        "netverify": netverify,
+        "python": netverify.parent / "python",
+    }
+    for tool in sorted(args.tools):
+        if not executables[tool].exists():
+            hint = (
+                "python3 -m venv benchmarks/.venv-nca && "
+                "benchmarks/.venv-nca/bin/pip install network-config-analyzer==2.1.0"
+                if tool == "nca"
+                else "make unit (creates .venv)"
+            )
+            print(f"run.py: {executables[tool]} not found; install it with\n  {hint}", file=sys.stderr)
+            return 2
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    for name in args.scenario or ["S"]:
-        path = run_scenario(name, args, executables)
+    timed_out: dict[str, str] = {}
+    names = sorted(args.scenario or ["S"], key=lambda n: (SCENARIOS[n].pods, SCENARIOS[n].policies))
+    for name in names:
+        path = run_scenario(name, args, executables, timed_out)
         print(f"wrote {path} and {path.with_suffix('.md')}", file=sys.stderr)
+    print(f"wrote {write_combined(args.results)}", file=sys.stderr)
     return 0
 
 
