@@ -126,3 +126,9 @@ def test_counterexamples_are_reproducible_within_one_process(seed: tuple[Cluster
     again = query.check(cluster, properties, AnalysisOptions())
     assert [str(r.flow) for r in again.results] == [str(r.flow) for r in first.results]
     assert any(r.flow is not None for r in again.results)
+
+
+def test_every_result_reports_the_solvers_deterministic_work(seed: tuple[Cluster, CheckReport]) -> None:
+    """``solver_rlimit`` is what benchmarks compare across machines; each property ran Z3."""
+    _, report = seed
+    assert all(r.solver_rlimit > 0 for r in report.results)

@@ -61,6 +61,7 @@ def result_json(result: PropertyResult) -> dict[str, Any]:
 
     ``counterexample`` is the flow that breaks the property (only for ``violated``);
     ``witness`` is the allowed flow that proves a ``reachable`` property (only for ``holds``).
+    ``solver_rlimit`` is Z3's deterministic work count: comparable across machines, unlike seconds.
     """
     flow = None if result.flow is None else flow_json(result.flow)
     return {
@@ -75,6 +76,7 @@ def result_json(result: PropertyResult) -> dict[str, Any]:
         "explanation": list(result.explanation),
         "reason": result.reason,
         "seconds": round(result.seconds, 6),
+        "solver_rlimit": result.solver_rlimit,
         "location": _location_json(result.location),
     }
 

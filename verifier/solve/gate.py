@@ -49,7 +49,8 @@ def check(solver: z3.Solver, *assumptions: z3.BoolRef) -> Outcome:
     result = solver.check(*assumptions)
     seconds = time.perf_counter() - start
     stats = solver.statistics()
-    rlimit = int(stats.get_key_value("rlimit count")) if "rlimit count" in stats else 0
+    # Statistics has no __contains__ of its own: `in stats` would always be False.
+    rlimit = int(stats.get_key_value("rlimit count")) if "rlimit count" in stats.keys() else 0  # noqa: SIM118
     if result == z3.sat:
         return Outcome(Answer.SAT, solver.model(), "", seconds, rlimit)
     if result == z3.unsat:
