@@ -147,3 +147,15 @@ def test_questions_doc_mentions_every_command_and_option() -> None:
             for opt in [*param.opts, *param.secondary_opts]:
                 if opt.startswith("--") and opt not in ("--help",):
                     assert opt in doc, f"{name} {opt} is not documented in docs/questions.md"
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data(), cluster=clusters(max_pods=5, max_policies=5))
+def test_namespace_judge_equals_the_oracle(data: st.DataObject, cluster: Cluster) -> None:
+    """The fast membership test used while regions grow decides exactly as the oracle does."""
+    from verifier.solve.diff import NamespaceJudge
+
+    flow = data.draw(flows(cluster))
+    for ipblock_pods in (True, False):
+        judge = NamespaceJudge(cluster, ipblock_pods=ipblock_pods)
+        assert judge.allowed(flow) == decide(cluster, flow, ipblock_pods=ipblock_pods).allowed

@@ -27,6 +27,38 @@ from verifier.solve.regions import Regions
 from verifier.spec import SpecPeer
 
 
+class NamespaceJudge:
+    """The oracle's verdict, computed on only the policies that can matter for a flow.
+
+    A policy selects pods of its own namespace only, so only the policies of the source's and
+    the destination's namespaces can judge a flow; deciding with just those gives the oracle's
+    verdict on the whole cluster without scanning thousands of policies per flow. Used as the
+    fast membership test while regions grow; every reported example is still replayed through
+    `decide` on the whole cluster.
+    """
+
+    def __init__(self, cluster: Cluster, *, ipblock_pods: bool) -> None:
+        self.cluster = cluster
+        self.ipblock_pods = ipblock_pods
+        self.by_namespace: dict[str, list[NetworkPolicy]] = {}
+        for policy in cluster.policies:
+            self.by_namespace.setdefault(policy.namespace, []).append(policy)
+        self.views: dict[tuple[str | None, str | None], Cluster] = {}
+
+    def allowed(self, flow: Flow) -> bool:
+        key = (
+            flow.source.namespace if flow.source.is_pod else None,
+            flow.destination.namespace if flow.destination.is_pod else None,
+        )
+        view = self.views.get(key)
+        if view is None:
+            namespaces = [ns for ns in dict.fromkeys(key) if ns is not None]
+            policies = tuple(p for ns in namespaces for p in self.by_namespace.get(ns, ()))
+            view = self.cluster.model_copy(update={"policies": policies})
+            self.views[key] = view
+        return decide(view, flow, ipblock_pods=self.ipblock_pods).allowed
+
+
 def flow_space(enc: Encoding) -> z3.BoolRef:
     """Every flow that exists in the encoding's universe."""
     return enc.t.and_([enc.domain(enc.src), enc.domain(enc.dst), enc.flow_domain()])
@@ -68,9 +100,12 @@ def diff_regions(
             f"oracle says old={'allowed' if was else 'denied'} new={'allowed' if now else 'denied'}; please report this"
         )
 
+    judge_old = NamespaceJudge(old, ipblock_pods=ipblock_pods)
+    judge_new = NamespaceJudge(new, ipblock_pods=ipblock_pods)
+
     def member(flow: Flow, *, gained: bool) -> bool:
-        was = decide(old, flow, ipblock_pods=ipblock_pods).allowed
-        now = decide(new, flow, ipblock_pods=ipblock_pods).allowed
+        was = judge_old.allowed(flow)
+        now = judge_new.allowed(flow)
         return (now and not was) if gained else (was and not now)
 
     gains = Regions(enc, base, t.and_([after, t.not_(before)]), timeout_s=timeout_s, rlimit=rlimit)
@@ -107,6 +142,8 @@ def exposure_regions(
             return None
         return f"internal inconsistency: Z3 says {flow} is allowed, the oracle denies it; please report this"
 
+    judge = NamespaceJudge(cluster, ipblock_pods=ipblock_pods)
+
     def member(flow: Flow) -> bool:
         in_scope = flow.destination.is_pod and (
             destination.namespace_selector is None
@@ -115,10 +152,10 @@ def exposure_regions(
         in_scope = in_scope and (
             destination.pod_selector is None or destination.pod_selector.matches(flow.destination.labels)
         )
-        return in_scope and decide(cluster, flow, ipblock_pods=ipblock_pods).allowed
+        return in_scope and judge.allowed(flow)
 
     regions = Regions(enc, flow_space(enc), formula, timeout_s=timeout_s, rlimit=rlimit)
     return regions.enumerate(max_regions=max_regions, replay=replay, member=member)
 
 
-__all__ = ["allowed_by", "diff_regions", "exposure_regions", "flow_space"]
+__all__ = ["NamespaceJudge", "allowed_by", "diff_regions", "exposure_regions", "flow_space"]
