@@ -29,12 +29,20 @@ class Outcome:
     rlimit: int
 
 
-def make_solver(timeout_s: float, rlimit: int = 0, ctx: z3.Context | None = None) -> z3.Solver:
+def make_solver(
+    timeout_s: float, rlimit: int = 0, ctx: z3.Context | None = None, *, incremental: bool = False
+) -> z3.Solver:
     """A bit-vector solver with pinned seeds, so that runs are reproducible."""
     # Not the default QF_BV strategy: its solve-eqs step takes seconds on the large
     # disjunctions an inventory produces, while plain bit-blasting into the SAT core does not.
-    tactic = z3.Then("simplify", "propagate-values", "bit-blast", "sat", ctx=ctx)
-    solver = tactic.solver()
+    # ``incremental``: many small checks against one large formula (growing regions) — the
+    # finite-domain solver bit-blasts once and keeps learned clauses across push/pop, where
+    # the tactic pipeline would bit-blast the whole formula again for every check.
+    if incremental:
+        solver = z3.SolverFor("QF_FD", ctx=ctx)
+    else:
+        tactic = z3.Then("simplify", "propagate-values", "bit-blast", "sat", ctx=ctx)
+        solver = tactic.solver()
     solver.set("random_seed", 0)
     if timeout_s > 0:
         solver.set("timeout", max(1, int(timeout_s * 1000)))

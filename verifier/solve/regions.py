@@ -96,9 +96,9 @@ class Regions:
         self.formula = formula
         self.timeout_s = timeout_s
         self.rlimit = rlimit
-        self.contain = make_solver(timeout_s, rlimit, enc.ctx)
+        self.contain = make_solver(timeout_s, rlimit, enc.ctx, incremental=True)
         self.contain.add(domain, self.t.not_(formula))
-        self.space = make_solver(timeout_s, rlimit, enc.ctx)
+        self.space = make_solver(timeout_s, rlimit, enc.ctx, incremental=True)
         self.space.add(domain)
         self.calls = 0
         self.member: Callable[[Flow], bool] | None = None
@@ -334,7 +334,7 @@ class Regions:
         """
         self.member = member
         t, enc = self.t, self.enc
-        finder = make_solver(self.timeout_s, self.rlimit, enc.ctx)
+        finder = make_solver(self.timeout_s, self.rlimit, enc.ctx, incremental=True)
         finder.add(self.domain, self.formula)
         regions: list[FlowRegion] = []
         while True:
