@@ -16,7 +16,8 @@ from collections.abc import Callable, Iterable
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from strategies import (
+
+from tests.strategies import (
     PORT_POOL,
     PROTOCOLS,
     clusters,
@@ -31,7 +32,6 @@ from strategies import (
     rule,
     sel,
 )
-
 from verifier.engine import compute_matrix, equivalence_classes
 from verifier.engine.bits import from_indices, gather_columns, iter_bits, transpose
 from verifier.model import AnalysisOptions, Cluster, IPAddress, Pod, Protocol, parse_network

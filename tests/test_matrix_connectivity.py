@@ -15,7 +15,8 @@ import random
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from strategies import (
+
+from tests.strategies import (
     PROTOCOLS,
     clusters,
     flow,
@@ -28,7 +29,6 @@ from strategies import (
     rule,
     sel,
 )
-
 from verifier.engine import compute_matrix, equivalence_classes
 from verifier.engine.connectivity import (
     PORT_MAX,

@@ -26,9 +26,9 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from rich.console import Console
-from strategies import clusters
 from typer.testing import CliRunner
 
+from tests.strategies import clusters
 from verifier.cli import app
 from verifier.engine.connectivity import Connectivity, compute_connectivity, compute_port_connectivity
 from verifier.load import load_cluster

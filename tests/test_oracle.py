@@ -9,7 +9,8 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from strategies import (
+
+from tests.strategies import (
     clusters,
     expr,
     flow,
@@ -24,7 +25,6 @@ from strategies import (
     rule,
     sel,
 )
-
 from verifier.model import Direction, LabelSelector, NetworkPolicy, Pod, Requirement, Rule, parse_ip
 from verifier.oracle import decide, external_endpoint, pod_endpoint
 from verifier.results import EndpointKind, RuleRef
