@@ -33,19 +33,7 @@ pytestmark = pytest.mark.skipif(
     reason="needs the netverify console script next to the test interpreter, and bash",
 )
 
-HOLDS_SPEC = """\
-properties:
-  - name: frontend-reaches-db
-    expect: allow
-    from: [{namespace: default, podSelector: {matchLabels: {role: frontend}}}]
-    to: [{namespace: default, podSelector: {matchLabels: {role: db}}}]
-    ports: [{port: 6379, protocol: TCP}]
-  - name: db-only-on-6379
-    expect: deny
-    universe: any
-    to: [{namespace: default, podSelector: {matchLabels: {role: db}}}]
-    ports: [{port: 1, endPort: 6378}, {port: 6380, endPort: 65535}, {protocol: UDP}, {protocol: SCTP}]
-"""
+HOLDS_SPEC = (Path(__file__).parent / "data" / "seed-holds.yaml").read_text()
 
 
 # --- a tiny evaluator for the GitHub expressions the action uses ---------------------------------

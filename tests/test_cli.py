@@ -22,19 +22,7 @@ SEED = str(ROOT / "examples" / "seed")
 SEED_SPEC = str(ROOT / "specs" / "seed.yaml")
 DB = ["--to-ns", "kubernetes.io/metadata.name=default", "--to-pod", "role=db"]
 
-HOLDS_SPEC = """\
-properties:
-  - name: frontend-reaches-db
-    expect: allow
-    from: [{namespace: default, podSelector: {matchLabels: {role: frontend}}}]
-    to: [{namespace: default, podSelector: {matchLabels: {role: db}}}]
-    ports: [{port: 6379, protocol: TCP}]
-  - name: db-only-on-6379
-    expect: deny
-    universe: any
-    to: [{namespace: default, podSelector: {matchLabels: {role: db}}}]
-    ports: [{port: 1, endPort: 6378}, {port: 6380, endPort: 65535}, {protocol: UDP}, {protocol: SCTP}]
-"""
+HOLDS_SPEC = (Path(__file__).parent / "data" / "seed-holds.yaml").read_text()
 
 
 @pytest.fixture
