@@ -34,7 +34,7 @@ class Operator(StrEnum):
 class Requirement(BaseModel):
     """One `matchExpressions` entry (or one `matchLabels` pair, as ``In`` with one value)."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     key: str
     operator: Operator
@@ -66,7 +66,7 @@ class Requirement(BaseModel):
 class LabelSelector(BaseModel):
     """A validated label selector; `match_labels` and `match_expressions` are AND-ed."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     match_labels: tuple[tuple[str, str], ...] = ()
     match_expressions: tuple[Requirement, ...] = ()

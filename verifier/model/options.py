@@ -34,7 +34,7 @@ class AnalysisOptions(BaseModel):
     the same ``unknown`` on every machine, which makes inconclusive runs reproducible.
     """
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     universe: Universe | None = None
     pod_cidrs: tuple[IPNetwork, ...] = ()

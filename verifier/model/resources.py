@@ -49,7 +49,7 @@ class Direction(StrEnum):
 class ContainerPort(BaseModel):
     """A port a pod serves; ``name`` makes it addressable as a named port."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     port: int
     protocol: Protocol = Protocol.TCP
@@ -64,7 +64,7 @@ class PolicyPort(BaseModel):
     container ports with the same name and protocol (never matches an external address).
     """
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     protocol: Protocol = Protocol.TCP
     port: int | str | None = None
@@ -93,7 +93,7 @@ class PolicyPort(BaseModel):
 class IPBlock(BaseModel):
     """``cidr`` minus every ``except`` entry (each of which lies inside ``cidr``)."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     cidr: IPNetwork
     except_: tuple[IPNetwork, ...] = Field(default=(), alias="except")
@@ -122,7 +122,7 @@ class Peer(BaseModel):
     match addresses (and, when the analysis says so, pod IPs).
     """
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     pod_selector: LabelSelector | None = None
     namespace_selector: LabelSelector | None = None
@@ -147,7 +147,7 @@ class Rule(BaseModel):
     ``index`` is the rule's position in its list, used in reports (``ingress[0]``).
     """
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     direction: Direction
     index: int
@@ -163,7 +163,7 @@ class NetworkPolicy(BaseModel):
     Ingress plus Egress iff ``spec.egress`` is non-empty (``egress: []`` is not Egress).
     """
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     namespace: str
     name: str
@@ -191,7 +191,7 @@ class Namespace(BaseModel):
     just the name label, and the loader warns about it).
     """
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     name: str
     labels: dict[str, str]
@@ -207,7 +207,7 @@ class Pod(BaseModel):
     ``workload[Kind]`` (``web[Deployment]``), which is also its endpoint name.
     """
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     namespace: str
     name: str
@@ -235,7 +235,7 @@ class Cluster(BaseModel):
     ``pods`` keeps input order; reports sort endpoints by `Pod.key`.
     """
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     namespaces: dict[str, Namespace] = Field(default_factory=dict)
     pods: tuple[Pod, ...] = ()

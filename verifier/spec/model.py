@@ -36,7 +36,7 @@ class SpecPeer(BaseModel):
     addresses no inventory pod has.
     """
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     namespace: str | None = None
     namespace_selector: LabelSelector | None = None
@@ -66,7 +66,7 @@ class SpecPeer(BaseModel):
 class Property(BaseModel):
     """A named claim. ``sources``/``destinations``/``ports`` None = everything."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     name: str
     expect: Expect
