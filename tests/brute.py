@@ -281,4 +281,36 @@ def brute_force_verdict(
     return (prop.expect is not Expect.REACHABLE), None
 
 
-__all__ = ["brute_force_verdict", "in_scope", "ipaddress"]
+def inventory_flows(cluster: Cluster, options: AnalysisOptions) -> Iterator[Flow]:
+    """Every kind of flow of the inventory universe (module docstring): inventory pods at their
+    IPs and external addresses at every region edge, every port edge, every protocol; one
+    family per packet, no self traffic."""
+    keys = _candidate_keys(_ip_sets(cluster, [], options))
+    pod_space = options.pod_ip_space()
+    pod_ips = {ip_key(ip) for pod in cluster.pods for ip in pod.ips}
+    externals = [
+        Endpoint(kind=EndpointKind.EXTERNAL, ip=key_to_ip(k))
+        for k in keys
+        if k not in pod_ips and (not options.pod_cidrs or k not in pod_space)
+    ]
+    pods = [ep for pod in cluster.pods for ep in _pod_endpoints(cluster, pod, keys, pod_space)]
+    endpoints = pods + externals
+    ports = _candidate_ports(cluster, [])
+    for src, dst in itertools.product(endpoints, endpoints):
+        assert src.ip is not None and dst.ip is not None
+        if (ip_key(src.ip) < V6_OFFSET) != (ip_key(dst.ip) < V6_OFFSET):
+            continue
+        if src.kind is EndpointKind.EXTERNAL and dst.kind is EndpointKind.EXTERNAL:
+            continue
+        if (
+            src.kind is EndpointKind.POD
+            and dst.kind is EndpointKind.POD
+            and (src.namespace, src.name) == (dst.namespace, dst.name)
+        ):
+            continue
+        for port in ports:
+            for proto in Protocol:
+                yield Flow(source=src, destination=dst, port=port, protocol=proto)
+
+
+__all__ = ["brute_force_verdict", "in_scope", "inventory_flows", "ipaddress"]

@@ -37,7 +37,7 @@ class Endpoint(BaseModel):
     ports the pod defines. For external endpoints: only ``ip``.
     """
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     kind: EndpointKind
     ip: IPAddress | None = None
@@ -66,7 +66,7 @@ class Endpoint(BaseModel):
 class Flow(BaseModel):
     """A concrete flow: ``source -> destination port/protocol``."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     source: Endpoint
     destination: Endpoint
@@ -80,7 +80,7 @@ class Flow(BaseModel):
 class RuleRef(BaseModel):
     """A policy, or one rule of it (``index`` None means the policy as a whole)."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     policy: str  # namespace/name
     direction: Direction
@@ -100,7 +100,7 @@ class DirectionDecision(BaseModel):
     ``policies`` are the isolating policies; ``allowed_by`` the rules that matched.
     """
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     direction: Direction
     isolated: bool
@@ -119,7 +119,7 @@ class Decision(BaseModel):
     ``self_traffic`` flows (a pod to itself) are allowed and not governed by policy.
     """
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     allowed: bool
     egress: DirectionDecision | None = None
@@ -144,7 +144,7 @@ class PropertyResult(BaseModel):
     rules matched. ``reason`` says why a result is unknown or an error.
     """
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     name: str
     expect: Expect
@@ -164,7 +164,7 @@ class PropertyResult(BaseModel):
 class CheckReport(BaseModel):
     """All property results of one run, plus the input warnings."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     results: tuple[PropertyResult, ...]
     warnings: tuple[str, ...] = ()
@@ -182,7 +182,7 @@ class MatrixResult(BaseModel):
     but not all, such IPs allow. Bitsets keep a 10,000-pod matrix in memory cheaply.
     """
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     port: int
     protocol: Protocol
@@ -202,7 +202,7 @@ class MatrixResult(BaseModel):
 class PeerCheck(BaseModel):
     """Whether one peer of a rule matches the other endpoint, and why (one line)."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     peer: str
     matched: bool
@@ -212,7 +212,7 @@ class PeerCheck(BaseModel):
 class PortCheck(BaseModel):
     """Whether one port entry of a rule matches the flow's port/protocol, and why."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     port: str
     matched: bool
@@ -227,7 +227,7 @@ class RuleCheck(BaseModel):
     empty when the rule has no such list (it then matches every peer / every port).
     """
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     rule: RuleRef
     matched: bool
@@ -241,7 +241,7 @@ class PolicyCheck(BaseModel):
     """A policy of the pod's namespace: whether it isolates the pod in this direction (and
     why not), and — when it does — every rule judged."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     policy: RuleRef
     isolates: bool
@@ -256,7 +256,7 @@ class SideExplanation(BaseModel):
     allows the flow iff it is not isolated or some rule of an isolating policy matched.
     """
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     direction: Direction
     endpoint: str
@@ -273,7 +273,7 @@ class Explanation(BaseModel):
     reason each of its rules did not match.
     """
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     flow: Flow
     allowed: bool
@@ -287,7 +287,7 @@ class Explanation(BaseModel):
 class AddressRange(BaseModel):
     """A closed range of addresses ``first``–``last`` and the CIDRs that cover it exactly."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     first: str
     last: str
@@ -302,7 +302,7 @@ class AddressRange(BaseModel):
 class PodGroup(BaseModel):
     """Inventory pods that no policy tells apart: one namespace, the same mentioned labels."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     namespace: str
     labels: dict[str, str] = {}
@@ -318,7 +318,7 @@ class EndpointSet(BaseModel):
     None = any address (of the packet's family); otherwise the union of the ranges.
     """
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     kind: EndpointKind
     description: str
@@ -332,9 +332,10 @@ class EndpointSet(BaseModel):
 
 class FlowRegion(BaseModel):
     """A box of flows — sources × destinations × protocols × ports — entirely inside the
-    set asked about (proved by Z3), with one concrete ``example`` flow from it."""
+    set asked about (proved by Z3, or computed exactly by the engine over the inventory), with
+    one concrete ``example`` flow from it."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     source: EndpointSet
     destination: EndpointSet
@@ -353,7 +354,7 @@ class FlowRegion(BaseModel):
 class RegionStatus(StrEnum):
     """How complete a region list is."""
 
-    COMPLETE = "complete"  # the solver proved no flow is left outside the listed regions
+    COMPLETE = "complete"  # no flow is left outside the listed regions (proved, or enumerated)
     TRUNCATED = "truncated"  # more regions exist and were not listed (the cap was hit)
     UNKNOWN = "unknown"  # the solver gave up: the list may be incomplete
     ERROR = "error"  # an example flow disagreed with the oracle (internal inconsistency)
@@ -362,23 +363,26 @@ class RegionStatus(StrEnum):
 class RegionList(BaseModel):
     """A set of flows as compact regions. Empty and ``complete`` = proved empty."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     status: RegionStatus
     regions: tuple[FlowRegion, ...] = ()
     reason: str = ""
     solver_calls: int = 0
+    # "z3": regions grown and the list closed by solver queries; "engine": the set computed
+    # exhaustively over the inventory by set algebra and cut into boxes (never an empty list).
+    method: str = "z3"
 
     @property
     def proved_empty(self) -> bool:
-        return self.status is RegionStatus.COMPLETE and not self.regions
+        return self.status is RegionStatus.COMPLETE and not self.regions and self.method == "z3"
 
 
 class DiffResult(BaseModel):
     """``diff``: flows allowed by the new policies and not by the old (``added``) and the
     reverse (``removed``), in one universe, over the same inventory."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     universe: Universe
     added: RegionList
@@ -401,7 +405,7 @@ class DiffResult(BaseModel):
 class GateStep(BaseModel):
     """One step of the safe-change gate. ``verdict`` holds = the step passed (proved)."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     name: str
     title: str
@@ -415,7 +419,7 @@ class GateResult(BaseModel):
     """The three steps: the intent was false before, is true after, and nothing outside the
     intent's scope changed. The change is safe iff all three hold."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     intent: str
     universe: Universe
@@ -443,7 +447,7 @@ class Severity(StrEnum):
 class Finding(BaseModel):
     """One lint finding: a stable ``id`` (NV001…), the object and a one-line why."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     id: str
     severity: Severity
@@ -455,7 +459,7 @@ class Finding(BaseModel):
 class LintReport(BaseModel):
     """Every finding, in a stable order, plus the checks that could not run and why."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     universe: Universe
     findings: tuple[Finding, ...]
@@ -470,7 +474,7 @@ class LintReport(BaseModel):
 class ExposureResult(BaseModel):
     """``exposure``: who can reach the destination set, as regions of allowed flows."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     universe: Universe
     destination: str

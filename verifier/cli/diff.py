@@ -45,6 +45,11 @@ class FailOn(StrEnum):
     ANY = "any"
 
 
+class MethodChoice(StrEnum):
+    AUTO = "auto"
+    Z3 = "z3"
+
+
 class CheckChoice(StrEnum):
     EQUIVALENT = "equivalent"
     NO_NEW_ACCESS = "no-new-access"
@@ -92,6 +97,14 @@ def diff(
         ),
     ] = None,
     max_regions: MaxRegions = 20,
+    method: Annotated[
+        MethodChoice,
+        typer.Option(
+            "--method",
+            help="auto: over an inventory, enumerate the difference with the set-algebra engine "
+            "(Z3 proves an empty side); z3: grow every region with solver queries.",
+        ),
+    ] = MethodChoice.AUTO,
     universe: UniverseOpt = None,
     pod_cidr: PodCidrOpt = None,
     ipblock_pods: IpblockPodsOpt = True,
@@ -109,7 +122,7 @@ def diff(
 
     options = analysis_options(universe, pod_cidr, ipblock_pods, timeout, rlimit)
     old, new, warnings = _load_pair(paths, against)
-    result = run_diff(old, new, options, max_regions=max_regions, warnings=warnings)
+    result = run_diff(old, new, options, max_regions=max_regions, warnings=warnings, method=method.value)
     with open_output(output) as out:
         if fmt is DiffFormat.JSON:
             write_diff_json(result, out)

@@ -101,6 +101,14 @@ class Inventory:
     external_space: IntervalSet
     by_pod: dict[str, int]  # Pod.key -> class index
     first_single: int  # classes[first_single:] have exactly one member
+    _by_namespace: dict[str, list[int]] = field(default_factory=dict, repr=False)
+
+    def classes_in(self, namespace: str) -> list[int]:
+        """Indices of the classes of one namespace (indexed once: descriptions ask per region)."""
+        if not self._by_namespace:
+            for c in self.classes:
+                self._by_namespace.setdefault(c.namespace, []).append(c.index)
+        return self._by_namespace.get(namespace, [])
 
 
 def _property_sets(properties: Iterable[Property]) -> list[IntervalSet]:

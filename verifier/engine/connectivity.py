@@ -198,13 +198,15 @@ class Connectivity:
 
 
 @dataclass(frozen=True, slots=True)
-class _Kind:
+class PortKind:
+    """Ports of one protocol that every policy treats alike (module docstring: kinds)."""
+
     protocol: Protocol
     port: int  # a representative port of every atom of the kind
     atoms: tuple[tuple[int, int], ...]
 
 
-def _kinds(cluster: Cluster, part: Partition, protocol: Protocol) -> list[_Kind]:
+def _kinds(cluster: Cluster, part: Partition, protocol: Protocol) -> list[PortKind]:
     """The atoms of ``protocol``'s port line, grouped by behaviour (module docstring)."""
     numeric: set[tuple[int, int]] = set()
     for policy in cluster.policies:
@@ -226,7 +228,15 @@ def _kinds(cluster: Cluster, part: Partition, protocol: Protocol) -> list[_Kind]
         covering = tuple(i for i, (a, b) in enumerate(ranges) if a <= lo <= b)
         sig = (covering, lo if lo in named else None)
         by_signature.setdefault(sig, []).append((lo, nxt - 1))
-    return [_Kind(protocol=protocol, port=atoms[0][0], atoms=tuple(atoms)) for atoms in by_signature.values()]
+    return [
+        PortKind(protocol=protocol, port=atoms[0][0], atoms=tuple(atoms)) for atoms in by_signature.values()
+    ]
+
+
+def port_kinds(cluster: Cluster, part: Partition) -> list[PortKind]:
+    """Every protocol's port line as kinds, for the classes of ``part``: evaluating one
+    representative port per kind covers every port of every protocol."""
+    return [kind for protocol in Protocol for kind in _kinds(cluster, part, protocol)]
 
 
 def _merge(atoms: Iterable[tuple[int, int]]) -> Ranges:
@@ -239,7 +249,7 @@ def _merge(atoms: Iterable[tuple[int, int]]) -> Ranges:
     return tuple(merged)
 
 
-def _portmap(kinds: list[_Kind], selected: int) -> PortMap:
+def _portmap(kinds: list[PortKind], selected: int) -> PortMap:
     per: dict[Protocol, list[tuple[int, int]]] = {}
     for k in iter_bits(selected):
         per.setdefault(kinds[k].protocol, []).extend(kinds[k].atoms)
@@ -273,7 +283,7 @@ class _Relation:
     row_of: list[int]
 
 
-def _relation(prep: Prepared, kinds: list[_Kind]) -> _Relation:
+def _relation(prep: Prepared, kinds: list[PortKind]) -> _Relation:
     """Evaluate every kind destination-major (`class_columns`), then build the source rows.
 
     1. Destination classes with the same column in every kind share a *common* column.
@@ -351,7 +361,7 @@ def _relation(prep: Prepared, kinds: list[_Kind]) -> _Relation:
 
 
 def _connectivity(
-    part: Partition, prep: Prepared, kinds: list[_Kind], port: int | None, protocol: Protocol | None
+    part: Partition, prep: Prepared, kinds: list[PortKind], port: int | None, protocol: Protocol | None
 ) -> Connectivity:
     rel = _relation(prep, kinds)
     column_pods: list[list[int]] = [[] for _ in range(max(rel.column_of, default=-1) + 1)]
@@ -375,8 +385,7 @@ def compute_connectivity(cluster: Cluster, options: AnalysisOptions) -> Connecti
     """Per pod pair, the protocol/port ranges allowed on every protocol (module docstring)."""
     part = equivalence_classes(cluster, options)
     prep = prepare(cluster, options, part)
-    kinds = [kind for protocol in Protocol for kind in _kinds(cluster, part, protocol)]
-    return _connectivity(part, prep, kinds, None, None)
+    return _connectivity(part, prep, port_kinds(cluster, part), None, None)
 
 
 def compute_port_connectivity(
@@ -385,7 +394,7 @@ def compute_port_connectivity(
     """The same relation on one port/protocol only (what the readable ``--port`` formats show)."""
     part = equivalence_classes(cluster, options, port=port, protocol=protocol)
     prep = prepare(cluster, options, part)
-    kind = _Kind(protocol=protocol, port=port, atoms=((port, port),))
+    kind = PortKind(protocol=protocol, port=port, atoms=((port, port),))
     return _connectivity(part, prep, [kind], port, protocol)
 
 
@@ -408,9 +417,11 @@ __all__ = [
     "NOTHING",
     "Connection",
     "Connectivity",
+    "PortKind",
     "column_groups",
     "compute_connectivity",
     "compute_port_connectivity",
+    "port_kinds",
     "portmap_text",
     "ranges_text",
 ]

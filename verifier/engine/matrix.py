@@ -122,7 +122,7 @@ class _Columns:
         return acc
 
 
-def _ports_all(rule: Rule, port: int, protocol: Protocol) -> bool:
+def ports_match_everywhere(rule: Rule, port: int, protocol: Protocol) -> bool:
     """Whether the rule's ports match this port whatever the destination (no named port needed)."""
     if rule.ports is None:
         return True
@@ -137,9 +137,9 @@ def _port_names(rule: Rule, protocol: Protocol) -> set[str]:
     return {e.port for e in rule.ports or () if isinstance(e.port, str) and e.protocol is protocol}
 
 
-def _rule_ports_ok(rule: Rule, port: int, protocol: Protocol, names: frozenset[str]) -> bool:
+def rule_ports_match(rule: Rule, port: int, protocol: Protocol, names: frozenset[str]) -> bool:
     """Ports match for a destination whose names resolving to port/protocol are ``names``."""
-    return _ports_all(rule, port, protocol) or bool(_port_names(rule, protocol) & names)
+    return ports_match_everywhere(rule, port, protocol) or bool(_port_names(rule, protocol) & names)
 
 
 def _block_ranges(rule: Rule) -> list[tuple[int, int]]:
@@ -339,7 +339,7 @@ def _sides(prep: Prepared, port: int, protocol: Protocol) -> _Sides:
     for p, policy in enumerate(eg_policies):
         acc = 0
         for r, rule in enumerate(policy.egress):
-            if _ports_all(rule, port, protocol):
+            if ports_match_everywhere(rule, port, protocol):
                 ports_ok = everything
             else:
                 ports_ok = 0
@@ -367,7 +367,7 @@ def _sides(prep: Prepared, port: int, protocol: Protocol) -> _Sides:
                     r
                     for p in iter_bits(pattern)
                     for rule in eg_policies[p].egress
-                    if _rule_ports_ok(rule, port, protocol, names)
+                    if rule_ports_match(rule, port, protocol, names)
                     for r in _block_ranges(rule)
                 ]
                 cover[names] = _space_cover(ranges, space)
@@ -389,7 +389,7 @@ def _sides(prep: Prepared, port: int, protocol: Protocol) -> _Sides:
             for p in iter_bits(key[0]):
                 policy = in_policies[p]
                 for r, rule in enumerate(policy.ingress):
-                    if _rule_ports_ok(rule, port, protocol, key[1]):
+                    if rule_ports_match(rule, port, protocol, key[1]):
                         row |= prep.rule_peers(Direction.INGRESS, p, r)
                         if space:
                             in_ranges.extend(_block_ranges(rule))
@@ -614,4 +614,13 @@ def compute_matrix(cluster: Cluster, port: int, protocol: Protocol, options: Ana
     )
 
 
-__all__ = ["Prepared", "class_columns", "class_rows", "compute_matrix", "expand_to_pods", "prepare"]
+__all__ = [
+    "Prepared",
+    "class_columns",
+    "class_rows",
+    "compute_matrix",
+    "expand_to_pods",
+    "ports_match_everywhere",
+    "prepare",
+    "rule_ports_match",
+]

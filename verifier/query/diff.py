@@ -21,10 +21,12 @@ from verifier.encode import Encoding, build_inventory, build_vocabulary
 from verifier.model import AnalysisOptions, Cluster, Universe
 from verifier.query.check import default_universe
 from verifier.results import DiffResult
-from verifier.solve.diff import diff_regions
+from verifier.solve.diff import allowed_by, diff_side
+from verifier.solve.enumdiff import engine_diff
 from verifier.spec import Property
 
 CHECKS = ("equivalent", "no-new-access")
+METHODS = ("auto", "z3")
 
 
 def merge_versions(old: Cluster, new: Cluster) -> tuple[Cluster, Cluster, tuple[str, ...]]:
@@ -71,21 +73,38 @@ def diff(
     *,
     max_regions: int = 20,
     warnings: Sequence[str] = (),
+    method: str = "auto",
 ) -> DiffResult:
-    """Flows added and removed by going from ``old`` to ``new`` (as compact regions)."""
+    """Flows added and removed by going from ``old`` to ``new`` (as compact regions).
+
+    ``method`` "auto": over an inventory where the engine is exact (`verifier.solve.enumdiff`)
+    the differences are enumerated by set algebra, and only an empty side is left to Z3 (to
+    prove it empty); "z3": every region is grown and the lists closed by solver queries.
+    """
     start = time.perf_counter()
     old_c, new_c, notes = merge_versions(old, new)
     universe = default_universe(new_c, options)
     enc = shared_encoding(old_c, new_c, (), options, universe)
-    added, removed = diff_regions(
-        enc,
-        old_c,
-        new_c,
-        ipblock_pods=options.ipblock_pods,
-        timeout_s=options.timeout_s,
-        rlimit=options.rlimit,
-        max_regions=max_regions,
-    )
+    lists = engine_diff(enc, old_c, new_c, options, max_regions=max_regions) if method == "auto" else None
+    added, removed = lists if lists is not None else (None, None)
+    if added is None or removed is None:
+        allowed = (allowed_by(enc, old_c.policies), allowed_by(enc, new_c.policies))
+        sides = []
+        for gained, found in ((True, added), (False, removed)):
+            if found is None:
+                found = diff_side(
+                    enc,
+                    old_c,
+                    new_c,
+                    gained=gained,
+                    ipblock_pods=options.ipblock_pods,
+                    timeout_s=options.timeout_s,
+                    rlimit=options.rlimit,
+                    max_regions=max_regions,
+                    allowed=allowed,
+                )
+            sides.append(found)
+        added, removed = sides
     return DiffResult(
         universe=universe,
         added=added,
@@ -95,4 +114,4 @@ def diff(
     )
 
 
-__all__ = ["CHECKS", "diff", "merge_versions", "shared_encoding"]
+__all__ = ["CHECKS", "METHODS", "diff", "merge_versions", "shared_encoding"]

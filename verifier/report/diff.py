@@ -7,13 +7,12 @@ JSON: ``netverify.diff/v1`` and ``netverify.gate/v1`` (fields are only ever adde
 
 from __future__ import annotations
 
-import json
 from typing import Any, TextIO
 
 from rich.console import Console
 from rich.text import Text
 
-from verifier.report.json_out import flow_json
+from verifier.report.json_out import dump_json, flow_json
 from verifier.report.text import VERDICT_STYLE, render_warnings
 from verifier.results import (
     DiffResult,
@@ -47,7 +46,10 @@ def render_regions(regions: RegionList, console: Console, *, title: str, indent:
         console.print(Text(f"{indent}      on   {protocols} {region.port_text}"), soft_wrap=True)
         console.print(Text(f"{indent}      e.g. {region.example}", style="dim"), soft_wrap=True)
     if not regions.proved_empty:
-        line = f"{indent}  status: {_STATUS_TEXT[regions.status]}"
+        status = _STATUS_TEXT[regions.status]
+        if regions.status is RegionStatus.COMPLETE and regions.method == "engine":
+            status = "complete (enumerated exhaustively over the inventory: no other flow)"
+        line = f"{indent}  status: {status}"
         if regions.reason:
             line += f" — {regions.reason}"
         style = "yellow" if regions.status is not RegionStatus.COMPLETE else "dim"
@@ -87,6 +89,7 @@ def regions_json(regions: RegionList) -> dict[str, Any]:
         "reason": regions.reason,
         "regions": [region_json(r) for r in regions.regions],
         "solver_calls": regions.solver_calls,
+        "method": regions.method,
     }
 
 
@@ -103,8 +106,7 @@ def diff_json(result: DiffResult) -> dict[str, Any]:
 
 
 def write_diff_json(result: DiffResult, out: TextIO) -> None:
-    json.dump(diff_json(result), out, indent=2)
-    out.write("\n")
+    dump_json(diff_json(result), out)
 
 
 def render_gate(result: GateResult, console: Console, *, warnings_console: Console | None = None) -> None:
@@ -155,5 +157,4 @@ def gate_json(result: GateResult) -> dict[str, Any]:
 
 
 def write_gate_json(result: GateResult, out: TextIO) -> None:
-    json.dump(gate_json(result), out, indent=2)
-    out.write("\n")
+    dump_json(gate_json(result), out)

@@ -3,13 +3,12 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any, TextIO
 
 from rich.console import Console
 from rich.text import Text
 
-from verifier.report.json_out import flow_json
+from verifier.report.json_out import dump_json, flow_json
 from verifier.results import Explanation, SideExplanation
 
 
@@ -67,5 +66,4 @@ def explain_json(result: Explanation) -> dict[str, Any]:
 
 
 def write_explain_json(result: Explanation, out: TextIO) -> None:
-    json.dump(explain_json(result), out, indent=2)
-    out.write("\n")
+    dump_json(explain_json(result), out)

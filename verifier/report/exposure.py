@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any, TextIO
 
 from rich.console import Console
 from rich.text import Text
 
 from verifier.report.diff import regions_json, render_regions
+from verifier.report.json_out import dump_json
 from verifier.report.text import render_warnings
 from verifier.results import EndpointKind, ExposureResult
 
@@ -44,5 +44,4 @@ def exposure_json(result: ExposureResult) -> dict[str, Any]:
 
 
 def write_exposure_json(result: ExposureResult, out: TextIO) -> None:
-    json.dump(exposure_json(result), out, indent=2)
-    out.write("\n")
+    dump_json(exposure_json(result), out)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any, TextIO
 
 from rich.console import Console
 from rich.text import Text
 
+from verifier.report.json_out import dump_json
 from verifier.report.text import render_warnings
 from verifier.results import LintReport, Severity
 
@@ -62,5 +62,4 @@ def lint_json(report: LintReport) -> dict[str, Any]:
 
 
 def write_lint_json(report: LintReport, out: TextIO) -> None:
-    json.dump(lint_json(report), out, indent=2)
-    out.write("\n")
+    dump_json(lint_json(report), out)

@@ -22,7 +22,6 @@ repository-relative URIs) and percent-encoded; input read from stdin has no loca
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import posixpath
 from dataclasses import dataclass, field
@@ -35,7 +34,7 @@ from verifier import __version__
 from verifier.errors import Location
 from verifier.query.baseline import BASELINE_NAME
 from verifier.report.diff import region_json
-from verifier.report.json_out import flow_json, rule_json
+from verifier.report.json_out import dump_json, flow_json, rule_json
 from verifier.results import (
     CheckReport,
     DiffResult,
@@ -321,8 +320,7 @@ def sarif_log(
 
 
 def write_sarif(log: dict[str, Any], out: TextIO) -> None:
-    json.dump(log, out, indent=2)
-    out.write("\n")
+    dump_json(log, out)
 
 
 # --- check reports ------------------------------------------------------------------------------

@@ -68,29 +68,31 @@ def allowed_by(enc: Encoding, policies: Sequence[NetworkPolicy]) -> z3.BoolRef:
     return enc.allowed(policies, policies)
 
 
-def diff_regions(
+def diff_side(
     enc: Encoding,
     old: Cluster,
     new: Cluster,
     *,
+    gained: bool,
     ipblock_pods: bool,
     timeout_s: float,
     rlimit: int = 0,
     max_regions: int = 20,
     outside: z3.BoolRef | None = None,
-) -> tuple[RegionList, RegionList]:
-    """(added, removed): flows only the new / only the old policies allow.
+    allowed: tuple[z3.BoolRef, z3.BoolRef] | None = None,
+) -> RegionList:
+    """The flows only the new (``gained``) or only the old policies allow, as regions.
 
-    ``outside`` (a scope term) restricts both to flows outside it.
+    ``outside`` (a scope term) restricts them to flows outside it; ``allowed`` are the two
+    versions' terms when the caller already built them.
     """
     t = enc.t
-    before = allowed_by(enc, old.policies)
-    after = allowed_by(enc, new.policies)
+    before, after = allowed or (allowed_by(enc, old.policies), allowed_by(enc, new.policies))
     base = flow_space(enc)
     if outside is not None:
         base = t.and_([base, t.not_(outside)])
 
-    def replay(flow: Flow, *, gained: bool) -> str | None:
+    def replay(flow: Flow) -> str | None:
         was = decide(old, flow, ipblock_pods=ipblock_pods).allowed
         now = decide(new, flow, ipblock_pods=ipblock_pods).allowed
         if (now and not was) if gained else (was and not now):
@@ -103,24 +105,45 @@ def diff_regions(
     judge_old = NamespaceJudge(old, ipblock_pods=ipblock_pods)
     judge_new = NamespaceJudge(new, ipblock_pods=ipblock_pods)
 
-    def member(flow: Flow, *, gained: bool) -> bool:
+    def member(flow: Flow) -> bool:
         was = judge_old.allowed(flow)
         now = judge_new.allowed(flow)
         return (now and not was) if gained else (was and not now)
 
-    gains = Regions(enc, base, t.and_([after, t.not_(before)]), timeout_s=timeout_s, rlimit=rlimit)
-    added = gains.enumerate(
-        max_regions=max_regions,
-        replay=lambda f: replay(f, gained=True),
-        member=lambda f: member(f, gained=True),
-    )
-    losses = Regions(enc, base, t.and_([before, t.not_(after)]), timeout_s=timeout_s, rlimit=rlimit)
-    removed = losses.enumerate(
-        max_regions=max_regions,
-        replay=lambda f: replay(f, gained=False),
-        member=lambda f: member(f, gained=False),
-    )
-    return added, removed
+    formula = t.and_([after, t.not_(before)]) if gained else t.and_([before, t.not_(after)])
+    regions = Regions(enc, base, formula, timeout_s=timeout_s, rlimit=rlimit)
+    return regions.enumerate(max_regions=max_regions, replay=replay, member=member)
+
+
+def diff_regions(
+    enc: Encoding,
+    old: Cluster,
+    new: Cluster,
+    *,
+    ipblock_pods: bool,
+    timeout_s: float,
+    rlimit: int = 0,
+    max_regions: int = 20,
+    outside: z3.BoolRef | None = None,
+) -> tuple[RegionList, RegionList]:
+    """(added, removed): flows only the new / only the old policies allow (`diff_side`)."""
+    allowed = (allowed_by(enc, old.policies), allowed_by(enc, new.policies))
+    sides = [
+        diff_side(
+            enc,
+            old,
+            new,
+            gained=gained,
+            ipblock_pods=ipblock_pods,
+            timeout_s=timeout_s,
+            rlimit=rlimit,
+            max_regions=max_regions,
+            outside=outside,
+            allowed=allowed,
+        )
+        for gained in (True, False)
+    ]
+    return sides[0], sides[1]
 
 
 def exposure_regions(
@@ -158,4 +181,4 @@ def exposure_regions(
     return regions.enumerate(max_regions=max_regions, replay=replay, member=member)
 
 
-__all__ = ["NamespaceJudge", "allowed_by", "diff_regions", "exposure_regions", "flow_space"]
+__all__ = ["NamespaceJudge", "allowed_by", "diff_regions", "diff_side", "exposure_regions", "flow_space"]

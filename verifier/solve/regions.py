@@ -433,15 +433,17 @@ def _pods_text(enc: Encoding, classes: Sequence[int]) -> tuple[tuple[PodGroup, .
         return tuple(groups), f"any inventory pod ({sum(len(g.pods) for g in groups)})"
     chosen = set(classes)
     words = []
-    namespaces = sorted({g.namespace for g in groups})
+    by_namespace: dict[str, list[PodGroup]] = {}
+    for g in groups:
+        by_namespace.setdefault(g.namespace, []).append(g)
     listed: list[str] = []
-    for ns in namespaces:
-        in_ns = [c.index for c in inv.classes if c.namespace == ns]
-        if len(in_ns) > 1 and set(in_ns) <= chosen:
+    for ns in sorted(by_namespace):
+        in_ns = inv.classes_in(ns)
+        if len(in_ns) > 1 and chosen.issuperset(in_ns):
             count = sum(len(inv.classes[j].members) for j in in_ns)
             words.append(f"every pod in {ns} ({count})")
         else:
-            listed.extend(p for g in groups if g.namespace == ns for p in g.pods)
+            listed.extend(p for g in by_namespace[ns] for p in g.pods)
     if listed:
         shown = ", ".join(listed[:6]) + (f" (+{len(listed) - 6} more)" if len(listed) > 6 else "")
         words.append(shown)

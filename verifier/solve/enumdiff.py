@@ -1,0 +1,437 @@
+"""Semantic diff over a concrete inventory by exhaustive set algebra, as regions.
+
+Over the inventory universe the flows are finitely many kinds of thing: an inventory pod
+class or an atomic address region on each end, a protocol and a port *kind* (ports no policy
+of either version tells apart). The engine (`verifier.engine`) evaluates every kind on both
+versions for all class pairs at once, and `verifier.engine.external` does the same for flows
+with an external end; the difference is then an exact, finite relation. Growing regions one
+Z3 query at a time (`verifier.solve.regions`) spends most of its time re-deriving this
+relation; here it is read off directly and cut into boxes:
+
+1. per port kind, the sources each destination class gains (loses) — bitsets over classes;
+2. destinations with the same gains on every kind share a column; each column's sources are
+   refined into groups with one set of kinds; a group's kinds become protocol/port ranges;
+3. boxes with the same sources, ports and protocols merge their destinations, then boxes
+   with the same destinations merge their sources.
+
+Every box is the cross product of its dimensions and lies inside the difference by
+construction; the boxes together hold every flow of it (the list is exhaustive, not proved
+by Z3 — `RegionList.method` says "engine"). Each example flow is replayed through the oracle
+on both versions, like the solver's. An *empty* difference is never claimed here: the caller
+proves emptiness with Z3.
+
+Used only where the engine's answer is exact for the symbolic flow of the encoding: every
+pod has exactly one IP and all pods share one address family (otherwise pods with several or
+unknown addresses make some cells conditional, and the caller falls back to the solver).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import z3
+
+from verifier.encode import PROTOCOLS, Encoding, SymEndpoint, free_address
+from verifier.engine import Partition, equivalence_classes
+from verifier.engine.bits import full, iter_bits
+from verifier.engine.connectivity import PortKind, port_kinds
+from verifier.engine.external import external_admission
+from verifier.engine.matrix import class_columns, prepare
+from verifier.model import AnalysisOptions, Cluster, Pod, Universe, key_to_ip
+from verifier.model.ip import V6_OFFSET
+from verifier.oracle import decide, external_endpoint, pod_endpoint
+from verifier.results import EndpointKind, Flow, FlowRegion, RegionList, RegionStatus
+from verifier.solve.regions import Box, Constraint, Dim, describe
+
+# One side of a box: ("pod", class bitset) or ("ext", (first region, last region)).
+Side = tuple[str, int | tuple[int, int]]
+# (source side, destination side, protocol indices, port interval)
+BoxKey = tuple[Side, Side, frozenset[int], tuple[int, int]]
+
+
+@dataclass(frozen=True)
+class _Change:
+    """One version change's relation, per port kind (bitsets over classes or addresses)."""
+
+    pods: list[list[int]]  # [kind][destination class] -> source classes
+    ext_in: list[list[int]]  # [kind][destination class] -> external addresses
+    ext_out: list[list[int]]  # [kind][source class] -> external addresses
+
+
+def applicable(enc: Encoding) -> bool:
+    """Whether the engine's answer is exact for this encoding (module docstring)."""
+    if enc.universe is not Universe.INVENTORY or not enc.cluster.pods:
+        return False
+    families = set()
+    for pod in enc.cluster.pods:
+        if len(pod.ips) != 1:
+            return False
+        families.add(pod.ips[0].version)
+    return len(families) == 1
+
+
+def _refine(groups: list[tuple[int, int]], bits: int, flag: int) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for g, sig in groups:
+        inside = g & bits
+        if not inside:
+            out.append((g, sig))
+        elif inside == g:
+            out.append((g, sig | flag))
+        else:
+            out.append((inside, sig | flag))
+            out.append((g & ~bits, sig))
+    return out
+
+
+def _port_boxes(kinds: Sequence[PortKind], sig: int) -> list[tuple[frozenset[int], tuple[int, int]]]:
+    """The kinds in ``sig`` as (protocol indices, port interval) pieces; protocols with the
+    same interval share a piece."""
+    per: dict[int, list[tuple[int, int]]] = {}
+    for k in iter_bits(sig):
+        per.setdefault(PROTOCOLS.index(kinds[k].protocol), []).extend(kinds[k].atoms)
+    by_interval: dict[tuple[int, int], set[int]] = {}
+    for proto, atoms in per.items():
+        merged: list[tuple[int, int]] = []
+        for lo, hi in sorted(atoms):
+            if merged and lo <= merged[-1][1] + 1:
+                merged[-1] = (merged[-1][0], max(hi, merged[-1][1]))
+            else:
+                merged.append((lo, hi))
+        for interval in merged:
+            by_interval.setdefault(interval, set()).add(proto)
+    return [(frozenset(protos), interval) for interval, protos in sorted(by_interval.items())]
+
+
+def _runs(bits: int, positions: Sequence[int]) -> list[tuple[int, int]]:
+    """Set bits over ``positions`` (region indices, ascending) as runs of adjacent positions."""
+    runs: list[tuple[int, int]] = []
+    last = -2
+    for b in iter_bits(bits):
+        if b == last + 1:
+            runs[-1] = (runs[-1][0], positions[b])
+        else:
+            runs.append((positions[b], positions[b]))
+        last = b
+    return runs
+
+
+class _Boxes:
+    """Cuts one difference (a `_Change` read one way) into merged boxes."""
+
+    def __init__(self, kinds: Sequence[PortKind]) -> None:
+        self.kinds = kinds
+        # (source side, destination side, protocol indices, port interval)
+        self.out: list[BoxKey] = []
+
+    def add_grouped(
+        self,
+        per_kind: list[list[int]],
+        width: int,
+        make: Callable[[int, int, frozenset[int], tuple[int, int]], list[tuple[Side, Side]]],
+    ) -> None:
+        """Group items (destination classes, or source classes for egress to external
+        addresses) by their bitsets on every kind, refine the other side by kinds, emit."""
+        n_items = len(per_kind[0]) if per_kind else 0
+        columns: dict[tuple[int, ...], int] = {}
+        for item in range(n_items):
+            key = tuple(rows[item] for rows in per_kind)
+            if any(key):
+                columns[key] = columns.get(key, 0) | (1 << item)
+        for key, items in columns.items():
+            groups = [(full(width), 0)]
+            for k, bits in enumerate(key):
+                if bits:
+                    groups = _refine(groups, bits, 1 << k)
+            for other, sig in groups:
+                if not sig:
+                    continue
+                for protos, ports in _port_boxes(self.kinds, sig):
+                    for src, dst in make(items, other, protos, ports):
+                        self.out.append((src, dst, protos, ports))
+
+
+def _merge_boxes(boxes: list[BoxKey]) -> list[BoxKey]:
+    """Boxes that differ in one pod side only become one (the union of that side): first
+    destinations under one source, then sources under one destination."""
+    for merge_destinations in (True, False):
+        grouped: dict[object, list[BoxKey]] = {}
+        for box in boxes:
+            src, dst, protos, ports = box
+            varying, fixed = (dst, src) if merge_destinations else (src, dst)
+            key: object = (fixed, protos, ports) if varying[0] == "pod" else box
+            grouped.setdefault(key, []).append(box)
+        merged: list[BoxKey] = []
+        for group in grouped.values():
+            src, dst, protos, ports = group[0]
+            if len(group) == 1:
+                merged.append(group[0])
+                continue
+            union = 0
+            for box in group:
+                side = box[1] if merge_destinations else box[0]
+                assert isinstance(side[1], int)
+                union |= side[1]
+            merged.append(
+                (src, ("pod", union), protos, ports)
+                if merge_destinations
+                else (("pod", union), dst, protos, ports)
+            )
+        boxes = merged
+    return boxes
+
+
+@dataclass(frozen=True)
+class _Classes:
+    """The engine's pod classes (what the difference is computed over) and the encoding's
+    classes each of them covers (what boxes and their descriptions are written in). Both are
+    exact, so pods of one engine class behave alike whichever encoding class they are in."""
+
+    part: Partition
+    encoding_classes: list[list[int]]  # per engine class
+
+    def encoding(self, bits: int) -> frozenset[int]:
+        return frozenset(j for e in iter_bits(bits) for j in self.encoding_classes[e])
+
+    def pods(self, e: int) -> list[Pod]:
+        return [self.part.pods[i] for i in self.part.classes[e].members]
+
+    def count(self, bits: int) -> int:
+        return sum(len(self.part.classes[e].members) for e in iter_bits(bits))
+
+
+def _change(
+    enc: Encoding, old: Cluster, new: Cluster, options: AnalysisOptions, addresses: Sequence[int]
+) -> tuple[list[PortKind], _Classes, _Change, _Change] | None:
+    """Per port kind, what ``new`` gains over ``old`` and what it loses, over the engine's
+    classes (None: conditional cells, the engine is not exact here)."""
+    part = equivalence_classes(enc.cluster, options)
+    preps = (prepare(old, options, part), prepare(new, options, part))
+    kinds = port_kinds(enc.cluster, part)
+    index = {p.key: i for i, p in enumerate(part.pods)}
+    covered: list[set[int]] = [set() for _ in part.classes]
+    for j, cls in enumerate(enc.inventory.classes):
+        for pod in cls.members:
+            covered[part.class_of[index[pod.key]]].add(j)
+    classes = _Classes(part, [sorted(c) for c in covered])
+    n = len(part.classes)
+    gains = _Change([], [], [])
+    losses = _Change([], [], [])
+    for kind in kinds:
+        per_version = []
+        for prep in preps:
+            cols, allowed, cond = class_columns(prep, kind.port, kind.protocol)
+            if any(cond):
+                return None
+            ingress, egress = external_admission(prep, kind.port, kind.protocol, addresses)
+            per_version.append((cols, allowed, ingress, egress))
+        (c_old, a_old, i_old, e_old), (c_new, a_new, i_new, e_new) = per_version
+        # A one-pod class with itself is self traffic, not a flow: its cell keeps the value
+        # the policies give it (a "don't care") so that boxes stay whole; boxes made of that
+        # cell alone are dropped when cut (`_pod_pairs`).
+        gained: list[int] = []
+        lost: list[int] = []
+        pair_cache: dict[tuple[int, int], tuple[int, int]] = {}
+        for b in range(n):
+            key = (c_old[b], c_new[b])
+            found = pair_cache.get(key)
+            if found is None:
+                was, now = a_old[key[0]], a_new[key[1]]
+                found = pair_cache[key] = (now & ~was, was & ~now)
+            gained.append(found[0])
+            lost.append(found[1])
+        gains.pods.append(gained)
+        losses.pods.append(lost)
+        gains.ext_in.append([i_new[b] & ~i_old[b] for b in range(n)])
+        losses.ext_in.append([i_old[b] & ~i_new[b] for b in range(n)])
+        gains.ext_out.append([e_new[b] & ~e_old[b] for b in range(n)])
+        losses.ext_out.append([e_old[b] & ~e_new[b] for b in range(n)])
+    return kinds, classes, gains, losses
+
+
+def _pod_pairs(classes: _Classes, sources: int, destinations: int) -> list[tuple[Side, Side]]:
+    """The box sources × destinations, unless its only pair is one pod with itself."""
+    if sources == destinations and sources & (sources - 1) == 0 and classes.count(sources) == 1:
+        return []
+    return [(("pod", sources), ("pod", destinations))]
+
+
+def _external_regions(enc: Encoding) -> list[int]:
+    """Region indices of external addresses of the pods' family (only those can meet a pod)."""
+    inv = enc.inventory
+    v6 = enc.cluster.pods[0].ips[0].version == 6
+    out = []
+    for i in range(len(inv.regions)):
+        lo, _ = inv.regions.interval(i)
+        if (lo >= V6_OFFSET) == v6 and lo in inv.external_space:
+            out.append(i)
+    return out
+
+
+def _sym_side(
+    enc: Encoding, classes_map: _Classes, ep: SymEndpoint, name: str, side: Side
+) -> tuple[list[z3.BoolRef], list[Dim], list[Constraint], EndpointKind]:
+    t = enc.t
+    region = Dim(name, "region", ep.region, bounds=(0, len(enc.inventory.regions) - 1))
+    if side[0] == "ext":
+        interval = side[1]
+        assert isinstance(interval, tuple)
+        return [t.not_(ep.is_pod)], [region], [interval], EndpointKind.EXTERNAL
+    bits = side[1]
+    assert isinstance(bits, int)
+    n = len(enc.inventory.classes)
+    classes = classes_map.encoding(bits)
+    cls = Dim(name, "cls", ep.cls, values=tuple(range(n)))
+    constraint: Constraint = None if len(classes) == n else classes
+    return [ep.is_pod, t.not_(ep.hypothetical)], [region, cls], [None, constraint], EndpointKind.POD
+
+
+def _box(
+    enc: Encoding, classes: _Classes, src: Side, dst: Side, protos: frozenset[int], ports: tuple[int, int]
+) -> Box:
+    s_fixed, s_dims, s_cons, s_kind = _sym_side(enc, classes, enc.src, "src", src)
+    d_fixed, d_dims, d_cons, d_kind = _sym_side(enc, classes, enc.dst, "dst", dst)
+    dims = [
+        *s_dims,
+        *d_dims,
+        Dim("flow", "proto", enc.proto, values=tuple(range(len(PROTOCOLS)))),
+        Dim("flow", "port", enc.port, bounds=(1, 65535)),
+    ]
+    proto_c: Constraint = None if len(protos) == len(PROTOCOLS) else protos
+    port_c: Constraint = None if ports == (1, 65535) else ports
+    return Box(s_fixed + d_fixed, dims, [*s_cons, *d_cons, proto_c, port_c], {"src": s_kind, "dst": d_kind})
+
+
+def _example(
+    enc: Encoding, classes: _Classes, src: Side, dst: Side, protos: frozenset[int], ports: tuple[int, int]
+) -> Flow:
+    inv = enc.inventory
+    cluster = enc.cluster
+
+    def external(side: Side) -> int:
+        interval = side[1]
+        assert isinstance(interval, tuple)
+        for r in range(interval[0], interval[1] + 1):
+            lo, hi = inv.regions.interval(r)
+            if lo in inv.external_space:
+                # lo + 1: not a network address when the region is a whole CIDR.
+                found = free_address(inv, cluster, min(lo + 1, hi), inv.external_space)
+                if found is not None:
+                    return found
+        raise AssertionError("an external region without a free address")
+
+    protocol = PROTOCOLS[min(protos)]
+    if src[0] == "ext" or dst[0] == "ext":
+        if src[0] == "ext":
+            assert isinstance(dst[1], int)
+            pod = classes.pods(next(iter_bits(dst[1])))[0]
+            return Flow(
+                source=external_endpoint(_key_ip(external(src))),
+                destination=pod_endpoint(cluster, pod),
+                port=ports[0],
+                protocol=protocol,
+            )
+        assert isinstance(src[1], int)
+        pod = classes.pods(next(iter_bits(src[1])))[0]
+        return Flow(
+            source=pod_endpoint(cluster, pod),
+            destination=external_endpoint(_key_ip(external(dst))),
+            port=ports[0],
+            protocol=protocol,
+        )
+    assert isinstance(src[1], int) and isinstance(dst[1], int)
+    for i in iter_bits(src[1]):
+        for j in iter_bits(dst[1]):
+            a, b = classes.pods(i), classes.pods(j)
+            if i != j or len(a) > 1:
+                return Flow(
+                    source=pod_endpoint(cluster, a[0]),
+                    destination=pod_endpoint(cluster, b[1] if i == j else b[0]),
+                    port=ports[0],
+                    protocol=protocol,
+                )
+    raise AssertionError("a box of self traffic only")
+
+
+def _key_ip(key: int) -> str:
+    return str(key_to_ip(key))
+
+
+def _size(classes: _Classes, box: BoxKey) -> int:
+    def count(side: Side) -> int:
+        if side[0] == "ext":
+            return 1
+        assert isinstance(side[1], int)
+        return classes.count(side[1])
+
+    return count(box[0]) * count(box[1]) * len(box[2]) * (box[3][1] - box[3][0] + 1)
+
+
+def engine_diff(
+    enc: Encoding,
+    old: Cluster,
+    new: Cluster,
+    options: AnalysisOptions,
+    *,
+    max_regions: int,
+) -> tuple[RegionList | None, RegionList | None] | None:
+    """(added, removed) as exhaustive region lists; None for a list found empty (prove it
+    with Z3); None overall when the engine is not exact for this input (`applicable`)."""
+    if not applicable(enc):
+        return None
+    ext_regions = _external_regions(enc)
+    addresses = [enc.inventory.regions.interval(r)[0] for r in ext_regions]
+    computed = _change(enc, old, new, options, addresses)
+    if computed is None:
+        return None
+    kinds, classes, gains, losses = computed
+    n = len(classes.part.classes)
+    results: list[RegionList | None] = []
+    for change, gained in ((gains, True), (losses, False)):
+        boxes = _Boxes(kinds)
+        boxes.add_grouped(change.pods, n, lambda items, other, _p, _r: _pod_pairs(classes, other, items))
+        boxes.add_grouped(
+            change.ext_in,
+            len(ext_regions),
+            lambda items, other, _p, _r: [
+                (("ext", run), ("pod", items)) for run in _runs(other, ext_regions)
+            ],
+        )
+        boxes.add_grouped(
+            change.ext_out,
+            len(ext_regions),
+            lambda items, other, _p, _r: [
+                (("pod", items), ("ext", run)) for run in _runs(other, ext_regions)
+            ],
+        )
+        found = _merge_boxes(boxes.out)
+        if not found:
+            results.append(None)
+            continue
+        found.sort(key=lambda b: -_size(classes, b))
+        regions: list[FlowRegion] = []
+        status, reason = RegionStatus.COMPLETE, ""
+        for src, dst, protos, ports in found:
+            if len(regions) >= max_regions:
+                status = RegionStatus.TRUNCATED
+                reason = f"{len(found)} regions in all, {max_regions} listed (raise --max-regions)"
+                break
+            example = _example(enc, classes, src, dst, protos, ports)
+            was = decide(old, example, ipblock_pods=options.ipblock_pods).allowed
+            now = decide(new, example, ipblock_pods=options.ipblock_pods).allowed
+            if (now and not was) if gained else (was and not now):
+                regions.append(describe(enc, _box(enc, classes, src, dst, protos, ports), example))
+                continue
+            status = RegionStatus.ERROR
+            reason = (
+                f"internal inconsistency: the engine says {example} is "
+                f"{'newly allowed' if gained else 'newly denied'}, the oracle says "
+                f"old={'allowed' if was else 'denied'} new={'allowed' if now else 'denied'}; please report this"
+            )
+            break
+        results.append(RegionList(status=status, regions=tuple(regions), reason=reason, method="engine"))
+    return results[0], results[1]
+
+
+__all__ = ["applicable", "engine_diff"]
