@@ -11,6 +11,8 @@ that ``netverify --help`` starts in a fraction of a second.
 
 from __future__ import annotations
 
+import gc
+
 from verifier.cli import check, diff, explain, exposure, lint, matrix
 from verifier.cli.common import app, exit_code
 
@@ -19,4 +21,9 @@ __all__ = ["app", "check", "diff", "exit_code", "explain", "exposure", "lint", "
 
 def main() -> None:
     """Console-script entry point."""
+    # A run builds millions of small objects (YAML nodes, models, bitsets) and frees few of
+    # them before it exits: with the default thresholds the cyclic collector re-scans the
+    # growing heap over and over — 20% of a 10,000-pod diff. Collect far less often.
+    gc.freeze()
+    gc.set_threshold(100_000, 50, 50)
     app(prog_name="netverify")
