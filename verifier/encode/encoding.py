@@ -19,7 +19,7 @@ the work.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import z3
@@ -111,6 +111,8 @@ class Encoding:
         self._peer_cache: dict[tuple[str, str, Peer], z3.BoolRef] = {}
         self._port_cache: dict[PolicyPort, z3.BoolRef] = {}
         self._selected_cache: dict[tuple[str, str, LabelSelector], z3.BoolRef] = {}
+        # Endpoint constraints that do not depend on the question (lint asks ~1,000 of them).
+        self._endpoint_terms: dict[tuple[str, str], z3.BoolRef] = {}
         # Inventory classes that the `any` universe keeps because a property names their pods.
         self.singled_classes = sorted({inventory.by_pod[k] for k in singled_pods if k in inventory.by_pod})
 
@@ -170,8 +172,18 @@ class Encoding:
     def _name_code(self, namespace: str) -> int:
         return self.vocab.ns_keys[NAMESPACE_NAME_LABEL].code(namespace)
 
+    def _memo(self, what: str, ep: SymEndpoint, build: Callable[[], z3.BoolRef]) -> z3.BoolRef:
+        key = (what, ep.tag)
+        found = self._endpoint_terms.get(key)
+        if found is None:
+            found = self._endpoint_terms[key] = build()
+        return found
+
     def _namespace_labels(self, ep: SymEndpoint) -> z3.BoolRef:
         """An existing namespace's name fixes all its labels (one implication per namespace)."""
+        return self._memo("namespace_labels", ep, lambda: self._build_namespace_labels(ep))
+
+    def _build_namespace_labels(self, ep: SymEndpoint) -> z3.BoolRef:
         t = self.t
         out = []
         other_keys = [k for k in self.vocab.ns_keys if k != NAMESPACE_NAME_LABEL]
@@ -193,6 +205,11 @@ class Encoding:
 
     def domain(self, ep: SymEndpoint, classes: Sequence[PodClass] | None = None) -> z3.BoolRef:
         """Which endpoints exist. ``classes`` narrows the inventory pods (None = all)."""
+        if classes is None:
+            return self._memo("domain", ep, lambda: self._build_domain(ep, None))
+        return self._build_domain(ep, classes)
+
+    def _build_domain(self, ep: SymEndpoint, classes: Sequence[PodClass] | None) -> z3.BoolRef:
         t = self.t
         external = t.and_(
             [
@@ -214,6 +231,9 @@ class Encoding:
     def _any_namespace(self, ep: SymEndpoint) -> z3.BoolRef:
         """The endpoint's namespace is an existing one (with its labels) or a new one (free
         labels, a name no namespace has)."""
+        return self._memo("any_namespace", ep, lambda: self._build_any_namespace(ep))
+
+    def _build_any_namespace(self, ep: SymEndpoint) -> z3.BoolRef:
         t, vocab = self.t, self.vocab
         name_kv = vocab.ns_keys[NAMESPACE_NAME_LABEL]
         existing = t.or_([t.eq(ep.ns_name, self._name_code(n)) for n in self.cluster.namespaces])
@@ -252,6 +272,9 @@ class Encoding:
         existing namespace (its real labels) or a new one, with any labels, named ports and
         address, or an external address. An unsat answer over it holds in both universes (lint
         uses it for the end of a flow whose exact domain does not matter to the question)."""
+        return self._memo("relaxed_domain", ep, lambda: self._build_relaxed_domain(ep))
+
+    def _build_relaxed_domain(self, ep: SymEndpoint) -> z3.BoolRef:
         t, vocab = self.t, self.vocab
         pod = t.and_(
             [self._any_namespace(ep), *[t.le_const(ep.pod[k], kv.other) for k, kv in vocab.pod_keys.items()]]
