@@ -37,6 +37,7 @@ class LintSolver:
         self.rlimit = rlimit
         self.calls = 0
         self._classes: dict[tuple[str, object], list[PodClass]] = {}
+        self._solvers: dict[int, z3.Solver] = {}
 
     def _selected_classes(self, policy: NetworkPolicy) -> list[PodClass] | None:
         """Inventory classes the policy selects (None in the `any` universe)."""
@@ -52,10 +53,19 @@ class LintSolver:
         return self._classes[key]
 
     def _sat(self, *terms: z3.BoolRef) -> Answer:
-        solver = make_solver(self.timeout_s, self.rlimit, terms[0].ctx)
+        # One incremental solver per encoding, each question in its own push/pop frame: the
+        # questions share most of their terms (domains, sides), which are bit-blasted once
+        # and whose learned clauses carry over, instead of a fresh pipeline per question.
+        ctx = terms[0].ctx
+        solver = self._solvers.get(id(ctx))
+        if solver is None:
+            solver = self._solvers[id(ctx)] = make_solver(self.timeout_s, self.rlimit, ctx, incremental=True)
+        solver.push()
         solver.add(*terms)
         self.calls += 1
-        return check(solver).answer
+        answer = check(solver).answer
+        solver.pop()
+        return answer
 
     def can_select(self, policy: NetworkPolicy) -> Answer:
         """SAT iff some pod that could exist is selected by ``policy.podSelector``."""
