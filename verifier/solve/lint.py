@@ -38,6 +38,7 @@ class LintSolver:
         self.calls = 0
         self._classes: dict[tuple[str, object], list[PodClass]] = {}
         self._solvers: dict[int, z3.Solver] = {}
+        self._domains: dict[tuple[str, Direction], z3.BoolRef] = {}
 
     def _selected_classes(self, policy: NetworkPolicy) -> list[PodClass] | None:
         """Inventory classes the policy selects (None in the `any` universe)."""
@@ -83,6 +84,14 @@ class LintSolver:
         return self.enc.side_allows(direction, [p for p in policies if p.namespace == policy.namespace])
 
     def _domain(self, policy: NetworkPolicy, direction: Direction) -> z3.BoolRef:
+        # Asked up to three times per policy (rule redundant, vacuous, redundant).
+        key = (policy.key, direction)
+        found = self._domains.get(key)
+        if found is None:
+            found = self._domains[key] = self._build_domain(policy, direction)
+        return found
+
+    def _build_domain(self, policy: NetworkPolicy, direction: Direction) -> z3.BoolRef:
         e, t = self.enc, self.enc.t
         ep = e.dst if direction is Direction.INGRESS else e.src
         other = e.src if direction is Direction.INGRESS else e.dst
