@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 import verifier
-from verifier import query
+import verifier.query.check as query_check
 from verifier.model import Universe
 from verifier.results import CheckReport, PropertyResult, Verdict
 from verifier.spec import Expect
@@ -333,7 +333,7 @@ def test_exit_code_from_verdicts(
     strict: bool,
     code: int,
 ) -> None:
-    monkeypatch.setattr(query, "check", _fake_check(verdicts))
+    monkeypatch.setattr(query_check, "check", _fake_check(verdicts))
     argv = ["check", SEED, "--spec", holds_spec] + (["--strict"] if strict else [])
     result = run(runner, *argv)
     assert result.exit_code == code, result.output

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from verifier import query
 from verifier.load import load_cluster
 from verifier.model import AnalysisOptions, Cluster, Protocol, Universe
 from verifier.oracle import decide
+from verifier.query.check import check
 from verifier.results import CheckReport, EndpointKind, PropertyResult, Verdict
 from verifier.spec import load_specs
 
@@ -27,7 +27,7 @@ VIOLATED = {"db-only-from-myproject": Universe.INVENTORY, "db-only-from-myprojec
 def seed() -> tuple[Cluster, CheckReport]:
     loaded = load_cluster([str(ROOT / "examples" / "seed")])
     properties = load_specs([str(ROOT / "specs" / "seed.yaml")])
-    return loaded.cluster, query.check(loaded.cluster, properties, AnalysisOptions())
+    return loaded.cluster, check(loaded.cluster, properties, AnalysisOptions())
 
 
 def _by_name(report: CheckReport) -> dict[str, PropertyResult]:
@@ -112,7 +112,7 @@ def test_inventory_only_claims_fail_in_the_any_universe(seed: tuple[Cluster, Che
         for p in load_specs([str(ROOT / "specs" / "seed.yaml")])
         if p.name in {"other-namespace-cannot-reach-db", "db-reaches-no-inventory-pod-but-sink"}
     ]
-    report = query.check(cluster, properties, AnalysisOptions())
+    report = check(cluster, properties, AnalysisOptions())
     assert [r.verdict for r in report.results] == [Verdict.VIOLATED, Verdict.VIOLATED]
     for r in report.results:
         assert r.flow is not None and decide(cluster, r.flow).allowed
@@ -123,7 +123,7 @@ def test_counterexamples_are_reproducible_within_one_process(seed: tuple[Cluster
     the same flows (each encoding has its own Z3 context; CI fingerprints rely on this)."""
     cluster, first = seed
     properties = load_specs([str(ROOT / "specs" / "seed.yaml")])
-    again = query.check(cluster, properties, AnalysisOptions())
+    again = check(cluster, properties, AnalysisOptions())
     assert [str(r.flow) for r in again.results] == [str(r.flow) for r in first.results]
     assert any(r.flow is not None for r in again.results)
 

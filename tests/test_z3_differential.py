@@ -39,7 +39,7 @@ from verifier.model import (
     parse_network,
 )
 from verifier.oracle import decide
-from verifier.query import check
+from verifier.query.check import check
 from verifier.results import PropertyResult, Verdict
 from verifier.spec import Expect, Property, SpecPeer
 

@@ -110,12 +110,12 @@ def run_check(
     no_color: bool,
 ) -> CheckReport:
     """``query.check`` with a progress bar for large runs (terminal only, not with ``--quiet``)."""
-    from verifier import query
+    from verifier.query.check import check
 
     warnings = [str(n) for n in loaded.notices]
     pods = len(loaded.cluster.pods)
     with progress_bar(len(properties), pods=pods, enabled=not quiet, no_color=no_color) as advance:
-        report = query.check(loaded.cluster, properties, options, warnings=warnings, progress=advance)
+        report = check(loaded.cluster, properties, options, warnings=warnings, progress=advance)
     return report
 
 

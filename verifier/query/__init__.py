@@ -1,6 +1,6 @@
-"""The questions users ask, answered with the engines below (see docs/architecture.md)."""
+"""The questions users ask, answered with the engines below (see docs/architecture.md).
 
-from verifier.query.check import check, default_universe
-from verifier.query.matrix import matrix
-
-__all__ = ["check", "default_universe", "matrix"]
+Import the submodules directly (``verifier.query.check``, ``verifier.query.matrix``, ...):
+the package imports nothing itself, so that ``matrix`` — set algebra only — does not pull in
+Z3 and the encoder that ``check`` needs.
+"""
