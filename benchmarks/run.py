@@ -229,6 +229,13 @@ NETVERIFY_COMMANDS: tuple[Command, ...] = (
     ),
     Command(
         "netverify",
+        "matrix-compact",
+        ("{netverify}", "matrix", "{base}", "--port", "8080", "--protocol", "TCP", "--format", "text"),
+        stdout_to_out=True,
+        note="the same matrix, compact: pods grouped by identical rows/columns, rules between groups",
+    ),
+    Command(
+        "netverify",
         "check-inventory",
         ("{netverify}", "check", "{base}", "--spec", "{spec}", "--universe", "inventory", "--format", "json"),
         expected=(0, 1),
@@ -255,7 +262,7 @@ PAIRS: tuple[tuple[str, str, str], ...] = (
     ("equivalence", "equiv", "equiv"),
     ("sanity / lint", "sanity", "lint"),
 )
-NETVERIFY_ONLY = ("startup", "load", "matrix-port", "check-inventory", "check-any")
+NETVERIFY_ONLY = ("startup", "load", "matrix-port", "matrix-compact", "check-inventory", "check-any")
 
 
 def ordered_commands(tools: set[str], queries: set[str]) -> list[Command]:
@@ -613,8 +620,8 @@ def combined_table(reports: list[dict[str, Any]]) -> str:
         "netverify alone (whole process; peak RSS of the largest; `load` = reading + validating the",
         "YAML only, the floor of every command; `check` = one generated deny property):",
         "",
-        "| pods / policies | startup (`--help`) | load | matrix 8080/TCP | check (inventory) | check (any) | diff | peak RSS (max) |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| pods / policies | startup (`--help`) | load | matrix 8080/TCP (json) | matrix 8080/TCP (compact) | check (inventory) | check (any) | diff | peak RSS (max) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for report in reports:
         runs, timeout, size = report["runs"], report["timeout_seconds"], report["size"]
@@ -623,7 +630,15 @@ def combined_table(reports: list[dict[str, Any]]) -> str:
             continue
         cells = [
             _cell(_find(runs, "netverify", q), timeout)
-            for q in ("startup", "load", "matrix-port", "check-inventory", "check-any", "diff")
+            for q in (
+                "startup",
+                "load",
+                "matrix-port",
+                "matrix-compact",
+                "check-inventory",
+                "check-any",
+                "diff",
+            )
         ]
         peak = max((r.get("peak_rss_mb") or 0.0) for r in nv_runs)
         lines.append(

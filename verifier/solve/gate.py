@@ -51,8 +51,9 @@ def make_solver(
     return solver
 
 
-def check(solver: z3.Solver, *assumptions: z3.BoolRef) -> Outcome:
-    """Run the solver once and classify the answer."""
+def check(solver: z3.Solver, *assumptions: z3.BoolRef, want_model: bool = True) -> Outcome:
+    """Run the solver once and classify the answer (``want_model`` False: a sat answer
+    without its model, for callers that only need sat/unsat)."""
     start = time.perf_counter()
     result = solver.check(*assumptions)
     seconds = time.perf_counter() - start
@@ -60,7 +61,7 @@ def check(solver: z3.Solver, *assumptions: z3.BoolRef) -> Outcome:
     # Statistics has no __contains__ of its own: `in stats` would always be False.
     rlimit = int(stats.get_key_value("rlimit count")) if "rlimit count" in stats.keys() else 0  # noqa: SIM118
     if result == z3.sat:
-        return Outcome(Answer.SAT, solver.model(), "", seconds, rlimit)
+        return Outcome(Answer.SAT, solver.model() if want_model else None, "", seconds, rlimit)
     if result == z3.unsat:
         return Outcome(Answer.UNSAT, None, "", seconds, rlimit)
     return Outcome(Answer.UNKNOWN, None, solver.reason_unknown() or "unknown", seconds, rlimit)

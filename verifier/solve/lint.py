@@ -64,7 +64,7 @@ class LintSolver:
         solver.push()
         solver.add(*terms)
         self.calls += 1
-        answer = check(solver).answer
+        answer = check(solver, want_model=False).answer
         solver.pop()
         return answer
 
