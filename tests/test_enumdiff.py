@@ -66,11 +66,17 @@ def _in_list(regions: RegionList, flow: Flow) -> bool:
 
 
 def _check_against_oracle(
-    old: Cluster, new: Cluster, result_added: RegionList, result_removed: RegionList, *, ipblock_pods: bool
+    old: Cluster,
+    new: Cluster,
+    result_added: RegionList,
+    result_removed: RegionList,
+    *,
+    ipblock_pods: bool,
+    options: AnalysisOptions | None = None,
 ) -> int:
     both = old.model_copy(update={"policies": old.policies + new.policies})
     changed = 0
-    for flow in inventory_flows(both, AnalysisOptions()):
+    for flow in inventory_flows(both, options or AnalysisOptions()):
         was = decide(old, flow, ipblock_pods=ipblock_pods).allowed
         now = decide(new, flow, ipblock_pods=ipblock_pods).allowed
         assert _in_list(result_added, flow) == (now and not was), flow
@@ -80,18 +86,22 @@ def _check_against_oracle(
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(versions(), st.sampled_from((4, 6)), st.booleans())
+@given(versions(), st.sampled_from((4, 6)), st.booleans(), st.booleans())
 def test_engine_diff_is_exactly_the_oracle_difference(
-    pair: tuple[Cluster, Cluster], family: int, ipblock_pods: bool
+    pair: tuple[Cluster, Cluster], family: int, ipblock_pods: bool, with_pod_cidr: bool
 ) -> None:
     old, new = (_single_stack(c, family) for c in pair)
-    options = AnalysisOptions(universe=Universe.INVENTORY, ipblock_pods=ipblock_pods, timeout_s=20)
+    # --pod-cidr: external addresses are then only those outside it.
+    cidrs = (ipaddress.ip_network("10.0.0.0/24" if family == 4 else "fd00::/120"),) if with_pod_cidr else ()
+    options = AnalysisOptions(
+        universe=Universe.INVENTORY, ipblock_pods=ipblock_pods, timeout_s=20, pod_cidrs=cidrs
+    )
     result = diff(old, new, options, max_regions=10_000)
     for regions in (result.added, result.removed):
         assert regions.status is RegionStatus.COMPLETE, regions.reason
         # The engine never claims an empty side: that is Z3's to prove.
         assert regions.method == ("engine" if regions.regions else "z3")
-    _check_against_oracle(old, new, result.added, result.removed, ipblock_pods=ipblock_pods)
+    _check_against_oracle(old, new, result.added, result.removed, ipblock_pods=ipblock_pods, options=options)
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
