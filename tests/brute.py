@@ -218,6 +218,30 @@ def _with_named_ports(ep: Endpoint, names: list[tuple[str, Protocol]], port: int
     )
 
 
+def _externals(cluster: Cluster, keys: list[int], options: AnalysisOptions) -> list[Endpoint]:
+    """External addresses at the candidate keys: no pod's IP, outside --pod-cidr when given."""
+    pod_space = options.pod_ip_space()
+    pod_ips = {ip_key(ip) for pod in cluster.pods for ip in pod.ips}
+    return [
+        Endpoint(kind=EndpointKind.EXTERNAL, ip=key_to_ip(k))
+        for k in keys
+        if k not in pod_ips and (not options.pod_cidrs or k not in pod_space)
+    ]
+
+
+def _a_flow(src: Endpoint, dst: Endpoint) -> bool:
+    """Both addresses known and of one family, and not a pod talking to itself."""
+    if src.ip is None or dst.ip is None:
+        return False
+    if (ip_key(src.ip) < V6_OFFSET) != (ip_key(dst.ip) < V6_OFFSET):
+        return False
+    return not (
+        src.kind is EndpointKind.POD
+        and dst.kind is EndpointKind.POD
+        and (src.namespace, src.name) == (dst.namespace, dst.name)
+    )
+
+
 def brute_force_verdict(
     cluster: Cluster, prop: Property, universe: Universe, options: AnalysisOptions
 ) -> tuple[bool, Flow | None]:
@@ -225,12 +249,7 @@ def brute_force_verdict(
     props = [prop]
     keys = _candidate_keys(_ip_sets(cluster, props, options))
     pod_space = options.pod_ip_space()
-    pod_ips = {ip_key(ip) for pod in cluster.pods for ip in pod.ips}
-    externals = [
-        Endpoint(kind=EndpointKind.EXTERNAL, ip=key_to_ip(k))
-        for k in keys
-        if k not in pod_ips and (not options.pod_cidrs or k not in pod_space)
-    ]
+    externals = _externals(cluster, keys, options)
     if universe is Universe.INVENTORY:
         pods = [ep for pod in cluster.pods for ep in _pod_endpoints(cluster, pod, keys, pod_space)]
     else:
@@ -256,15 +275,7 @@ def brute_force_verdict(
         if prop.destinations is None or any(in_peer(p, e, cluster, options) for p in prop.destinations)
     ]
     for src, dst in itertools.product(sources, dests):
-        if src.ip is None or dst.ip is None:
-            continue
-        if (ip_key(src.ip) < V6_OFFSET) != (ip_key(dst.ip) < V6_OFFSET):
-            continue
-        if (
-            src.kind is EndpointKind.POD
-            and dst.kind is EndpointKind.POD
-            and (src.namespace, src.name) == (dst.namespace, dst.name)
-        ):
+        if not _a_flow(src, dst):
             continue
         for port in _candidate_ports(cluster, props):
             target = dst
@@ -287,26 +298,11 @@ def inventory_flows(cluster: Cluster, options: AnalysisOptions) -> Iterator[Flow
     family per packet, no self traffic."""
     keys = _candidate_keys(_ip_sets(cluster, [], options))
     pod_space = options.pod_ip_space()
-    pod_ips = {ip_key(ip) for pod in cluster.pods for ip in pod.ips}
-    externals = [
-        Endpoint(kind=EndpointKind.EXTERNAL, ip=key_to_ip(k))
-        for k in keys
-        if k not in pod_ips and (not options.pod_cidrs or k not in pod_space)
-    ]
     pods = [ep for pod in cluster.pods for ep in _pod_endpoints(cluster, pod, keys, pod_space)]
-    endpoints = pods + externals
+    endpoints = pods + _externals(cluster, keys, options)
     ports = _candidate_ports(cluster, [])
     for src, dst in itertools.product(endpoints, endpoints):
-        assert src.ip is not None and dst.ip is not None
-        if (ip_key(src.ip) < V6_OFFSET) != (ip_key(dst.ip) < V6_OFFSET):
-            continue
-        if src.kind is EndpointKind.EXTERNAL and dst.kind is EndpointKind.EXTERNAL:
-            continue
-        if (
-            src.kind is EndpointKind.POD
-            and dst.kind is EndpointKind.POD
-            and (src.namespace, src.name) == (dst.namespace, dst.name)
-        ):
+        if not _a_flow(src, dst) or (src.kind is EndpointKind.EXTERNAL and dst.kind is EndpointKind.EXTERNAL):
             continue
         for port in ports:
             for proto in Protocol:

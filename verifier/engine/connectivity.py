@@ -239,7 +239,8 @@ def port_kinds(cluster: Cluster, part: Partition) -> list[PortKind]:
     return [kind for protocol in Protocol for kind in _kinds(cluster, part, protocol)]
 
 
-def _merge(atoms: Iterable[tuple[int, int]]) -> Ranges:
+def merge_ranges(atoms: Iterable[tuple[int, int]]) -> Ranges:
+    """Closed ranges, sorted, with overlapping and adjacent ones joined."""
     merged: list[tuple[int, int]] = []
     for lo, hi in sorted(atoms):
         if merged and lo <= merged[-1][1] + 1:
@@ -253,14 +254,14 @@ def _portmap(kinds: list[PortKind], selected: int) -> PortMap:
     per: dict[Protocol, list[tuple[int, int]]] = {}
     for k in iter_bits(selected):
         per.setdefault(kinds[k].protocol, []).extend(kinds[k].atoms)
-    return tuple((p, _merge(per[p])) for p in sorted(per, key=_PROTOCOL_ORDER.__getitem__))
+    return tuple((p, merge_ranges(per[p])) for p in sorted(per, key=_PROTOCOL_ORDER.__getitem__))
 
 
 # --------------------------------------------------------------------------------------------
 # the relation
 
 
-def _refine(groups: list[tuple[int, int]], bits: int, flag: int) -> list[tuple[int, int]]:
+def refine(groups: list[tuple[int, int]], bits: int, flag: int) -> list[tuple[int, int]]:
     """Split each (set, signature) group by membership in ``bits``; members get ``flag``."""
     out: list[tuple[int, int]] = []
     for g, sig in groups:
@@ -339,7 +340,7 @@ def _relation(prep: Prepared, kinds: list[PortKind]) -> _Relation:
         for k in range(2 * n_kinds):
             bits = on_common[k][r]
             if bits:
-                groups = _refine(groups, bits, 1 << k)
+                groups = refine(groups, bits, 1 << k)
         entries: list[tuple[int, int]] = []
         for g, sig in groups:
             if not sig:
@@ -421,7 +422,9 @@ __all__ = [
     "column_groups",
     "compute_connectivity",
     "compute_port_connectivity",
+    "merge_ranges",
     "port_kinds",
     "portmap_text",
     "ranges_text",
+    "refine",
 ]

@@ -35,7 +35,7 @@ import z3
 from verifier.encode import PROTOCOLS, Encoding, SymEndpoint, free_address
 from verifier.engine import Partition, equivalence_classes
 from verifier.engine.bits import full, iter_bits
-from verifier.engine.connectivity import PortKind, port_kinds
+from verifier.engine.connectivity import PortKind, merge_ranges, port_kinds, refine
 from verifier.engine.external import external_admission
 from verifier.engine.matrix import class_columns, prepare
 from verifier.model import AnalysisOptions, Cluster, Pod, Universe, key_to_ip
@@ -71,20 +71,6 @@ def applicable(enc: Encoding) -> bool:
     return len(families) == 1
 
 
-def _refine(groups: list[tuple[int, int]], bits: int, flag: int) -> list[tuple[int, int]]:
-    out: list[tuple[int, int]] = []
-    for g, sig in groups:
-        inside = g & bits
-        if not inside:
-            out.append((g, sig))
-        elif inside == g:
-            out.append((g, sig | flag))
-        else:
-            out.append((inside, sig | flag))
-            out.append((g & ~bits, sig))
-    return out
-
-
 def _port_boxes(kinds: Sequence[PortKind], sig: int) -> list[tuple[frozenset[int], tuple[int, int]]]:
     """The kinds in ``sig`` as (protocol indices, port interval) pieces; protocols with the
     same interval share a piece."""
@@ -93,13 +79,7 @@ def _port_boxes(kinds: Sequence[PortKind], sig: int) -> list[tuple[frozenset[int
         per.setdefault(PROTOCOLS.index(kinds[k].protocol), []).extend(kinds[k].atoms)
     by_interval: dict[tuple[int, int], set[int]] = {}
     for proto, atoms in per.items():
-        merged: list[tuple[int, int]] = []
-        for lo, hi in sorted(atoms):
-            if merged and lo <= merged[-1][1] + 1:
-                merged[-1] = (merged[-1][0], max(hi, merged[-1][1]))
-            else:
-                merged.append((lo, hi))
-        for interval in merged:
+        for interval in merge_ranges(atoms):
             by_interval.setdefault(interval, set()).add(proto)
     return [(frozenset(protos), interval) for interval, protos in sorted(by_interval.items())]
 
@@ -143,7 +123,7 @@ class _Boxes:
             groups = [(full(width), 0)]
             for k, bits in enumerate(key):
                 if bits:
-                    groups = _refine(groups, bits, 1 << k)
+                    groups = refine(groups, bits, 1 << k)
             for other, sig in groups:
                 if not sig:
                     continue
