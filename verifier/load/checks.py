@@ -446,6 +446,44 @@ def cidr(ctx: Ctx, value: Any, path: str, node: object) -> IPNetwork | None:
     return net
 
 
+@dataclass(frozen=True)
+class PeerHead:
+    """A peer mapping that passed the checks both peer kinds share (see `peer_head`)."""
+
+    raw: dict[Any, Any]
+    here: object  # where problems inside it are reported
+    present: list[str]  # the known fields it sets, in the order given
+    ip_block: IPBlock | None  # set when the peer is an ipBlock (it then has nothing else)
+
+
+def peer_head(
+    ctx: Ctx, value: Any, path: str, node: object, fields: tuple[str, ...], *, null_hint: str, empty_hint: str
+) -> PeerHead | None:
+    """The checks every peer gets — policy peers and spec peers alike: a mapping, not null,
+    known fields only, not empty, and an ``ipBlock`` alone. None: a problem was reported (or
+    the peer is unusable); an ipBlock peer comes back parsed."""
+    raw = mapping(ctx, value, path, node)
+    if raw is None:
+        if value is None:
+            ctx.problem(node, path, f"a peer must not be null{null_hint}")
+        return None
+    here = raw if isinstance(raw, LocatedDict) else node
+    known = known_fields(ctx, raw, fields, path)
+    present = [k for k in fields if raw.get(k) is not None]
+    if not present:
+        if known:  # else the unknown field (a typo) is the problem to report
+            ctx.problem(here, path, f"empty peer {show(raw)}: {empty_hint}")
+        return None
+    if "ipBlock" not in present:
+        return PeerHead(raw, here, present, None)
+    if len(present) > 1:
+        others = " or ".join(k for k in present if k != "ipBlock")
+        ctx.problem(here, path, f"ipBlock cannot be combined with {others} in one peer")
+        return None
+    block = ip_block(ctx, raw["ipBlock"], join(path, "ipBlock"), here)
+    return None if block is None else PeerHead(raw, here, present, block)
+
+
 def ip_block(ctx: Ctx, value: Any, path: str, node: object) -> IPBlock | None:
     raw = mapping(ctx, value, path, node)
     if raw is None:

@@ -26,29 +26,21 @@ _DIRECTIONS = {d.value: d for d in Direction}
 
 def parse_peer(ctx: Ctx, value: Any, path: str, node: object) -> Peer | None:
     """A `NetworkPolicyPeer`: selectors (AND-ed) or an ipBlock, never both, never empty."""
-    raw = checks.mapping(ctx, value, path, node)
-    if raw is None:
-        if value is None:
-            ctx.problem(node, path, "a peer must not be null (use podSelector, namespaceSelector or ipBlock)")
-        return None
-    here = raw if isinstance(raw, LocatedDict) else node
     before = ctx.problem_count
-    known = checks.known_fields(ctx, raw, _PEER_FIELDS, path)
-    present = [k for k in _PEER_FIELDS if raw.get(k) is not None]
-    if not present:
-        if not known:
-            return None  # the unknown field (a typo) is the problem to report
-        ctx.problem(
-            here, path, f"empty peer {show(raw)}: must specify podSelector, namespaceSelector or ipBlock"
-        )
+    head = checks.peer_head(
+        ctx,
+        value,
+        path,
+        node,
+        _PEER_FIELDS,
+        null_hint=" (use podSelector, namespaceSelector or ipBlock)",
+        empty_hint="must specify podSelector, namespaceSelector or ipBlock",
+    )
+    if head is None:
         return None
-    if "ipBlock" in present and len(present) > 1:
-        others = " or ".join(k for k in present if k != "ipBlock")
-        ctx.problem(here, path, f"ipBlock cannot be combined with {others} in one peer")
-        return None
-    if "ipBlock" in present:
-        block = checks.ip_block(ctx, raw["ipBlock"], join(path, "ipBlock"), here)
-        return None if block is None else Peer.model_construct(ip_block=block)
+    if head.ip_block is not None:
+        return Peer.model_construct(ip_block=head.ip_block)
+    raw, here = head.raw, head.here
     pods = checks.selector(ctx, raw.get("podSelector"), join(path, "podSelector"), here)
     namespaces = checks.selector(ctx, raw.get("namespaceSelector"), join(path, "namespaceSelector"), here)
     if ctx.problem_count != before:

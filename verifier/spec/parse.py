@@ -40,32 +40,21 @@ _UNIVERSES = {u.value: u for u in Universe}
 
 
 def _peer(ctx: Ctx, value: Any, path: str, node: object) -> SpecPeer | None:
-    raw = checks.mapping(ctx, value, path, node)
-    if raw is None:
-        if value is None:
-            ctx.problem(node, path, "a peer must not be null")
-        return None
-    here = raw if isinstance(raw, LocatedDict) else node
     before = ctx.problem_count
-    known = checks.known_fields(ctx, raw, _PEER_FIELDS, path)
-    present = [k for k in _PEER_FIELDS if raw.get(k) is not None]
-    if not present:
-        if not known:
-            return None  # the unknown field (a typo) is the problem to report
-        ctx.problem(
-            here,
-            path,
-            f"empty peer {show(raw)}: give namespace, pod, namespaceSelector, podSelector or ipBlock "
-            "(podSelector: {} means any pod)",
-        )
+    head = checks.peer_head(
+        ctx,
+        value,
+        path,
+        node,
+        _PEER_FIELDS,
+        null_hint="",
+        empty_hint="give namespace, pod, namespaceSelector, podSelector or ipBlock (podSelector: {} means any pod)",
+    )
+    if head is None:
         return None
-    if "ipBlock" in present:
-        if len(present) > 1:
-            others = " or ".join(k for k in present if k != "ipBlock")
-            ctx.problem(here, path, f"ipBlock cannot be combined with {others} in one peer")
-            return None
-        block = checks.ip_block(ctx, raw["ipBlock"], join(path, "ipBlock"), here)
-        return None if block is None else SpecPeer(ip_block=block)
+    if head.ip_block is not None:
+        return SpecPeer(ip_block=head.ip_block)
+    raw, here = head.raw, head.here
     namespace = raw.get("namespace")
     if namespace is not None:
         text = checks.string(ctx, namespace, join(path, "namespace"), here)
