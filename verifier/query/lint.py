@@ -85,19 +85,18 @@ class _PodIndex:
         """The inventory pods ``policy`` selects."""
         return [p for p in self.pods.get(policy.namespace, ()) if policy.pod_selector.matches(p.labels)]
 
-    def peer_pods(self, policy: NetworkPolicy, peer: Peer) -> list[Pod]:
-        """The inventory pods a selector peer of ``policy`` matches."""
+    def peer_pods(self, policy: NetworkPolicy, peer: Peer) -> Iterator[Pod]:
+        """The inventory pods a selector peer of ``policy`` matches (lazily: "does it match
+        any" stops at the first)."""
         if peer.namespace_selector is None:
             namespaces = [policy.namespace]
         else:
             sel = peer.namespace_selector
             namespaces = [ns for ns in self.pods if sel.matches(self.cluster.namespace_labels(ns))]
-        return [
-            pod
-            for ns in namespaces
-            for pod in self.pods.get(ns, ())
-            if peer.pod_selector is None or peer.pod_selector.matches(pod.labels)
-        ]
+        for ns in namespaces:
+            for pod in self.pods.get(ns, ()):
+                if peer.pod_selector is None or peer.pod_selector.matches(pod.labels):
+                    yield pod
 
     def namespace_view(self, namespace: str) -> Cluster:
         """The cluster with only ``namespace``'s policies: all that can isolate its pods, so
@@ -182,7 +181,11 @@ class _Linter:
                         continue
                     if answer is Answer.UNKNOWN:
                         self.unknown(obj)
-                    if peer.ip_block is None and inventory and not self.index.peer_pods(policy, peer):
+                    if (
+                        peer.ip_block is None
+                        and inventory
+                        and next(self.index.peer_pods(policy, peer), None) is None
+                    ):
                         dead += 1
                         self.add(
                             "NV003",

@@ -39,6 +39,7 @@ class LintSolver:
         self._classes: dict[tuple[str, object], list[PodClass]] = {}
         self._solvers: dict[int, z3.Solver] = {}
         self._domains: dict[tuple[str, Direction], z3.BoolRef] = {}
+        self._by_namespace: dict[int, tuple[Sequence[NetworkPolicy], dict[str, list[NetworkPolicy]]]] = {}
 
     def _selected_classes(self, policy: NetworkPolicy) -> list[PodClass] | None:
         """Inventory classes the policy selects (None in the `any` universe)."""
@@ -46,10 +47,11 @@ class LintSolver:
             return None
         key = (policy.namespace, policy.pod_selector)
         if key not in self._classes:
+            inventory = self.enc.inventory
             self._classes[key] = [
                 c
-                for c in self.enc.inventory.classes
-                if c.namespace == policy.namespace and policy.pod_selector.matches(c.members[0].labels)
+                for c in (inventory.classes[i] for i in inventory.classes_in(policy.namespace))
+                if policy.pod_selector.matches(c.members[0].labels)
             ]
         return self._classes[key]
 
@@ -78,10 +80,17 @@ class LintSolver:
         e = self.any_enc
         return self._sat(e.domain(e.src), e.peer_matches(peer, namespace, e.src))
 
-    def _side(
-        self, direction: Direction, policies: Sequence[NetworkPolicy], policy: NetworkPolicy
-    ) -> z3.BoolRef:
-        return self.enc.side_allows(direction, [p for p in policies if p.namespace == policy.namespace])
+    def _local(self, policies: Sequence[NetworkPolicy], namespace: str) -> list[NetworkPolicy]:
+        """The policies of one namespace: all that can decide a side of its pods (indexed once
+        per policy list — lint passes the same list for every question)."""
+        key = id(policies)
+        index = self._by_namespace.get(key)
+        if index is None or index[0] is not policies:
+            grouped: dict[str, list[NetworkPolicy]] = {}
+            for p in policies:
+                grouped.setdefault(p.namespace, []).append(p)
+            index = self._by_namespace[key] = (policies, grouped)
+        return index[1].get(namespace, [])
 
     def _domain(self, policy: NetworkPolicy, direction: Direction) -> z3.BoolRef:
         # Asked up to three times per policy (rule redundant, vacuous, redundant).
@@ -110,10 +119,11 @@ class LintSolver:
         t = self.enc.t
         kept = tuple(r for r in policy.rules(rule.direction) if r is not rule)
         field = "ingress" if rule.direction is Direction.INGRESS else "egress"
-        without = [policy.model_copy(update={field: kept}) if p is policy else p for p in policies]
-        with_ = self._side(rule.direction, policies, policy)
+        local = self._local(policies, policy.namespace)
+        without = [policy.model_copy(update={field: kept}) if p is policy else p for p in local]
+        with_ = self.enc.side_allows(rule.direction, local)
         return self._sat(
-            self._domain(policy, rule.direction), with_, t.not_(self._side(rule.direction, without, policy))
+            self._domain(policy, rule.direction), with_, t.not_(self.enc.side_allows(rule.direction, without))
         )
 
     def policy_vacuous(self, policy: NetworkPolicy) -> Answer:
@@ -128,13 +138,14 @@ class LintSolver:
 
     def policy_redundant(self, policies: Sequence[NetworkPolicy], policy: NetworkPolicy) -> Answer:
         """UNSAT iff removing ``policy`` changes no side's verdict, in either direction."""
-        t = self.enc.t
-        without = [p for p in policies if p is not policy]
+        e, t = self.enc, self.enc.t
+        local = self._local(policies, policy.namespace)
+        without = [p for p in local if p is not policy]
         parts = [
             t.and_(
                 [
                     self._domain(policy, d),
-                    t.not_(t.eq_vars(self._side(d, policies, policy), self._side(d, without, policy))),
+                    t.not_(t.eq_vars(e.side_allows(d, local), e.side_allows(d, without))),
                 ]
             )
             for d in (Direction.INGRESS, Direction.EGRESS)
