@@ -138,7 +138,10 @@ class _Linter:
     def selection(self) -> None:
         inventory = self.cluster.has_inventory
         for policy in self.cluster.policies:
-            answer = self.z3.can_select(policy)
+            selects_a_pod = inventory and bool(self.index.selected(policy))
+            # A pod of the input it selects answers "can it ever select a pod" (yes) without
+            # asking Z3; only selectors that select nothing here need the proof.
+            answer = Answer.SAT if selects_a_pod else self.z3.can_select(policy)
             if answer is Answer.UNSAT:
                 self.add(
                     "NV002",
@@ -150,7 +153,7 @@ class _Linter:
                 continue
             if answer is Answer.UNKNOWN:
                 self.unknown(f"{policy.key} podSelector")
-            if inventory and not self.index.selected(policy):
+            if inventory and not selects_a_pod:
                 self.add(
                     "NV001",
                     Severity.WARNING,
@@ -168,7 +171,14 @@ class _Linter:
                 dead = 0
                 for i, peer in enumerate(rule.peers):
                     obj = f"{_rule_name(policy, rule)} peer[{i}]"
-                    answer = self.z3.peer_can_match(peer, policy.namespace)
+                    matches_a_pod = (
+                        peer.ip_block is None
+                        and inventory
+                        and next(self.index.peer_pods(policy, peer), None) is not None
+                    )
+                    # As for podSelectors: a pod of the input it matches answers "can it ever
+                    # match" without Z3.
+                    answer = Answer.SAT if matches_a_pod else self.z3.peer_can_match(peer, policy.namespace)
                     if answer is Answer.UNSAT:
                         dead += 1
                         self.add(
@@ -181,11 +191,7 @@ class _Linter:
                         continue
                     if answer is Answer.UNKNOWN:
                         self.unknown(obj)
-                    if (
-                        peer.ip_block is None
-                        and inventory
-                        and next(self.index.peer_pods(policy, peer), None) is None
-                    ):
+                    if peer.ip_block is None and inventory and not matches_a_pod:
                         dead += 1
                         self.add(
                             "NV003",
