@@ -55,6 +55,7 @@ from verifier.model import (
 )
 from verifier.oracle import decide, external_endpoint, pod_endpoint
 from verifier.query.check import default_universe
+from verifier.query.lint_witness import PodIndex, Witnesses
 from verifier.results import Endpoint, EndpointKind, Finding, Flow, LintReport, Severity
 from verifier.solve.gate import Answer
 from verifier.solve.lint import LintSolver
@@ -66,56 +67,16 @@ def _rule_name(policy: NetworkPolicy, rule: Rule) -> str:
     return f"{policy.key} {rule.direction.value.lower()}[{rule.index}]"
 
 
-class _PodIndex:
-    """The inventory by namespace, so that "which pods does this selector match" looks at one
-    namespace's pods (or each namespace's labels once), not at every pod for every policy:
-    at 10,000 pods and 2,000 policies the plain loops were tens of millions of matches."""
-
-    def __init__(self, cluster: Cluster) -> None:
-        self.cluster = cluster
-        self.pods: dict[str, list[Pod]] = {}
-        for pod in cluster.pods:
-            self.pods.setdefault(pod.namespace, []).append(pod)
-        self.policies: dict[str, list[NetworkPolicy]] = {}
-        for policy in cluster.policies:
-            self.policies.setdefault(policy.namespace, []).append(policy)
-        self._views: dict[str, Cluster] = {}
-
-    def selected(self, policy: NetworkPolicy) -> list[Pod]:
-        """The inventory pods ``policy`` selects."""
-        return [p for p in self.pods.get(policy.namespace, ()) if policy.pod_selector.matches(p.labels)]
-
-    def peer_pods(self, policy: NetworkPolicy, peer: Peer) -> Iterator[Pod]:
-        """The inventory pods a selector peer of ``policy`` matches (lazily: "does it match
-        any" stops at the first)."""
-        if peer.namespace_selector is None:
-            namespaces = [policy.namespace]
-        else:
-            sel = peer.namespace_selector
-            namespaces = [ns for ns in self.pods if sel.matches(self.cluster.namespace_labels(ns))]
-        for ns in namespaces:
-            for pod in self.pods.get(ns, ()):
-                if peer.pod_selector is None or peer.pod_selector.matches(pod.labels):
-                    yield pod
-
-    def namespace_view(self, namespace: str) -> Cluster:
-        """The cluster with only ``namespace``'s policies: all that can isolate its pods, so
-        the oracle's verdict on their side of a flow is the same, without scanning the rest."""
-        view = self._views.get(namespace)
-        if view is None:
-            view = self.cluster.model_copy(update={"policies": tuple(self.policies.get(namespace, ()))})
-            self._views[namespace] = view
-        return view
-
-
 class _Linter:
-    def __init__(self, cluster: Cluster, options: AnalysisOptions, universe: Universe) -> None:
+    def __init__(
+        self, cluster: Cluster, options: AnalysisOptions, universe: Universe, *, witnesses: bool = True
+    ) -> None:
         self.cluster = cluster
         self.options = options
         self.universe = universe
         self.findings: list[Finding] = []
         self.skipped: list[str] = []
-        self.index = _PodIndex(cluster)
+        self.index = PodIndex(cluster)
         vocab = build_vocabulary(cluster, ())
         inventory = build_inventory(cluster, vocab, (), options)
         self.enc = Encoding(cluster, vocab, inventory, universe, ipblock_pods=options.ipblock_pods)
@@ -125,6 +86,13 @@ class _Linter:
             else Encoding(cluster, vocab, inventory, Universe.ANY, ipblock_pods=options.ipblock_pods)
         )
         self.z3 = LintSolver(self.enc, any_enc, timeout_s=options.timeout_s, rlimit=options.rlimit)
+        # Concrete flows that show a policy or rule matters, tried before Z3 (inventory only:
+        # the witness must lie in the question's domain, see verifier.query.lint_witness).
+        self.witnesses = (
+            Witnesses(self.index, inventory.external_space, ipblock_pods=options.ipblock_pods)
+            if witnesses and universe is Universe.INVENTORY
+            else None
+        )
 
     def add(self, id_: str, severity: Severity, obj: str, message: str, location: Location) -> None:
         self.findings.append(
@@ -262,8 +230,12 @@ class _Linter:
     # --- redundancy and vacuity (Z3) -----------------------------------------------------------
     def redundancy(self) -> None:
         policies = list(self.cluster.policies)
+        w = self.witnesses
         for policy in policies:
-            vacuous = self.z3.policy_vacuous(policy)
+            local = self.index.policies.get(policy.namespace, [])
+            vacuous = (
+                Answer.SAT if w is not None and w.policy_denies(policy) else self.z3.policy_vacuous(policy)
+            )
             if vacuous is Answer.UNSAT:
                 self.add(
                     "NV007",
@@ -274,7 +246,11 @@ class _Linter:
                 )
             elif vacuous is Answer.UNKNOWN:
                 self.unknown(f"{policy.key} vacuity")
-            redundant_policy = self.z3.policy_redundant(policies, policy)
+            redundant_policy = (
+                Answer.SAT
+                if w is not None and w.policy_matters(local, policy)
+                else self.z3.policy_redundant(policies, policy)
+            )
             if redundant_policy is Answer.UNSAT and vacuous is not Answer.UNSAT:
                 self.add(
                     "NV008",
@@ -288,7 +264,11 @@ class _Linter:
             for rule in policy.ingress + policy.egress:
                 if not policy.affects(rule.direction):
                     continue
-                answer = self.z3.rule_redundant(policies, policy, rule)
+                answer = (
+                    Answer.SAT
+                    if w is not None and w.rule_matters(local, policy, rule)
+                    else self.z3.rule_redundant(policies, policy, rule)
+                )
                 if answer is Answer.UNSAT:
                     self.add(
                         "NV006",
@@ -574,11 +554,14 @@ def lint(
     *,
     paths: Sequence[str] = (),
     warnings: Sequence[str] = (),
+    witnesses: bool = True,
 ) -> LintReport:
-    """Every finding (see the module docstring), errors first, then by ID and object."""
+    """Every finding (see the module docstring), errors first, then by ID and object.
+
+    ``witnesses`` False sends every redundancy question to Z3 (the tests compare both)."""
     start = time.perf_counter()
     universe = default_universe(cluster, options)
-    linter = _Linter(cluster, options, universe)
+    linter = _Linter(cluster, options, universe, witnesses=witnesses)
     linter.selection()
     linter.peers()
     linter.selector_shapes()
