@@ -129,6 +129,12 @@ def test_cli_diff_exit_codes_and_json() -> None:
     assert data["schema"] == "netverify.diff/v1"
     assert data["checks"]["no-new-access"] == "violated"
     assert data["added"]["regions"][0]["example"]["port"] == 6380
+    # The seed's pods have one IPv4 each: the engine enumerates; an empty side is Z3's.
+    assert data["added"]["method"] == "engine" and data["removed"]["method"] == "z3"
+    solver = runner.invoke(app, ["diff", SEED, "--against", SEED_V2, "--method", "z3", "-f", "json"])
+    solved = json.loads(solver.stdout)
+    assert solved["added"]["method"] == "z3" and solved["added"]["status"] == "complete"
+    assert solved["checks"] == data["checks"]
     same = runner.invoke(app, ["diff", SEED, "--against", SEED, "--check", "equivalent", "--universe", "any"])
     assert same.exit_code == 0 and "equivalent: holds" in same.stdout
     removed_only = runner.invoke(app, ["diff", SEED, "--against", SEED_V2, "--fail-on", "removed"])
