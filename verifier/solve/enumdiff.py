@@ -97,39 +97,35 @@ def _runs(bits: int, positions: Sequence[int]) -> list[tuple[int, int]]:
     return runs
 
 
-class _Boxes:
-    """Cuts one difference (a `_Change` read one way) into merged boxes."""
-
-    def __init__(self, kinds: Sequence[PortKind]) -> None:
-        self.kinds = kinds
-        # (source side, destination side, protocol indices, port interval)
-        self.out: list[BoxKey] = []
-
-    def add_grouped(
-        self,
-        per_kind: list[list[int]],
-        width: int,
-        make: Callable[[int, int, frozenset[int], tuple[int, int]], list[tuple[Side, Side]]],
-    ) -> None:
-        """Group items (destination classes, or source classes for egress to external
-        addresses) by their bitsets on every kind, refine the other side by kinds, emit."""
-        n_items = len(per_kind[0]) if per_kind else 0
-        columns: dict[tuple[int, ...], int] = {}
-        for item in range(n_items):
-            key = tuple(rows[item] for rows in per_kind)
-            if any(key):
-                columns[key] = columns.get(key, 0) | (1 << item)
-        for key, items in columns.items():
-            groups = [(full(width), 0)]
-            for k, bits in enumerate(key):
-                if bits:
-                    groups = refine(groups, bits, 1 << k)
-            for other, sig in groups:
-                if not sig:
-                    continue
-                for protos, ports in _port_boxes(self.kinds, sig):
-                    for src, dst in make(items, other, protos, ports):
-                        self.out.append((src, dst, protos, ports))
+def _cut(
+    kinds: Sequence[PortKind],
+    per_kind: list[list[int]],
+    width: int,
+    make: Callable[[int, int], list[tuple[Side, Side]]],
+) -> list[BoxKey]:
+    """One relation as boxes. ``per_kind[k][item]`` is a bitset (of width ``width``) over the
+    other side; items are destination classes (pod pairs, external sources) or source classes
+    (external destinations). Items with the same bitsets on every kind share a column; the
+    column's other side is refined by kinds; ``make(items, other)`` turns each group into
+    (source, destination) sides."""
+    n_items = len(per_kind[0]) if per_kind else 0
+    columns: dict[tuple[int, ...], int] = {}
+    for item in range(n_items):
+        key = tuple(rows[item] for rows in per_kind)
+        if any(key):
+            columns[key] = columns.get(key, 0) | (1 << item)
+    out: list[BoxKey] = []
+    for key, items in columns.items():
+        groups = [(full(width), 0)]
+        for k, bits in enumerate(key):
+            if bits:
+                groups = refine(groups, bits, 1 << k)
+        for other, sig in groups:
+            if not sig:
+                continue
+            for protos, ports in _port_boxes(kinds, sig):
+                out.extend((src, dst, protos, ports) for src, dst in make(items, other))
+    return out
 
 
 def _merge_boxes(boxes: list[BoxKey]) -> list[BoxKey]:
@@ -369,23 +365,20 @@ def engine_diff(
     n = len(classes.part.classes)
     results: list[RegionList | None] = []
     for change, gained in ((gains, True), (losses, False)):
-        boxes = _Boxes(kinds)
-        boxes.add_grouped(change.pods, n, lambda items, other, _p, _r: _pod_pairs(classes, other, items))
-        boxes.add_grouped(
+        cut = _cut(kinds, change.pods, n, lambda items, other: _pod_pairs(classes, other, items))
+        cut += _cut(
+            kinds,
             change.ext_in,
             len(ext_regions),
-            lambda items, other, _p, _r: [
-                (("ext", run), ("pod", items)) for run in _runs(other, ext_regions)
-            ],
+            lambda items, other: [(("ext", run), ("pod", items)) for run in _runs(other, ext_regions)],
         )
-        boxes.add_grouped(
+        cut += _cut(
+            kinds,
             change.ext_out,
             len(ext_regions),
-            lambda items, other, _p, _r: [
-                (("pod", items), ("ext", run)) for run in _runs(other, ext_regions)
-            ],
+            lambda items, other: [(("pod", items), ("ext", run)) for run in _runs(other, ext_regions)],
         )
-        found = _merge_boxes(boxes.out)
+        found = _merge_boxes(cut)
         if not found:
             results.append(None)
             continue
