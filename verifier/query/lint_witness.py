@@ -196,7 +196,8 @@ class Witnesses:
         ports = [entry for entry in rule.ports or () if entry.numeric_range() is not None]
         if rule.ports is not None and not ports:
             return  # named ports only: left to Z3
-        port, proto = (1, Protocol.TCP) if not ports else (ports[0].numeric_range()[0], ports[0].protocol)  # type: ignore[index]
+        first = ports[0].numeric_range() if ports else None
+        port, proto = (first[0], ports[0].protocol) if first is not None else (1, Protocol.TCP)
         for governed in self._governed(policy):
             family = self._family(governed)
             others: list[Endpoint] = []
