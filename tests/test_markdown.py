@@ -251,3 +251,12 @@ def test_diff_and_lint_markdown_through_the_cli(cli: Any) -> None:
     assert res.exit_code == 1  # NV011 is an error
     assert res.stdout.startswith("## ❌ netverify lint: 1 error")
     assert "`NV011`" in res.stdout and "`examples/seed/networkpolicy.yaml:4:3`" in res.stdout
+
+
+def test_headline_is_one_text_with_markdown_emphasis() -> None:
+    from verifier.report.text import headline
+
+    for expect, word in ((Expect.DENY, "allowed"), (Expect.ALLOW, "denied")):
+        r = result("p", Verdict.VIOLATED, flow=FLOW, expect=expect)
+        assert headline(r) == f"Counterexample: this flow is {word}, but the property expects {expect.value}."
+        assert f"this flow is **{word}**" in check_markdown(CheckReport(results=(r,)))

@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from typing import TextIO
 
 from verifier.report.sarif import Finding, Level
-from verifier.report.text import endpoint_lines, summary_line
+from verifier.report.text import endpoint_lines, headline, summary_line
 from verifier.results import (
     CheckReport,
     DiffResult,
@@ -35,7 +35,6 @@ from verifier.results import (
     RuleRef,
     Verdict,
 )
-from verifier.spec import Expect
 
 MAX_CHARS = 60_000
 HOLDS_INLINE = 25
@@ -69,18 +68,6 @@ def _endpoint(endpoint: Endpoint) -> str:
     return ", ".join(f"{key} {code(value)}" for key, value in endpoint_lines(endpoint))
 
 
-def _headline(result: PropertyResult) -> str:
-    if result.verdict is Verdict.VIOLATED:
-        if result.expect is Expect.DENY:
-            return "Counterexample: this flow is **allowed**, but the property expects deny."
-        if result.expect is Expect.ALLOW:
-            return "Counterexample: this flow is **denied**, but the property expects allow."
-        return "No flow in scope is allowed, but the property expects one to be reachable."
-    if result.verdict is Verdict.UNKNOWN:
-        return "Inconclusive: the solver gave up; this is **not** a proof either way."
-    return "The property could not be evaluated."
-
-
 def _summary_tag(result: PropertyResult) -> str:
     """The one-line ``<summary>``: icon, name, and the flow or the reason."""
     name = html.escape(result.name)
@@ -98,7 +85,7 @@ def result_details(result: PropertyResult) -> str:
     lines = ["<details>", _summary_tag(result), ""]
     if result.description:
         lines += [f"> {cell(result.description)}", ""]
-    lines += [_headline(result), ""]
+    lines += [headline(result, lambda word: f"**{word}**"), ""]
     if result.reason:
         lines += [f"Reason: {cell(result.reason)}", ""]
     if result.flow is not None:

@@ -7,7 +7,7 @@ be read as a markup tag.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from rich import box
 from rich.console import Console, Group, RenderableType
@@ -69,16 +69,17 @@ def _flow_table(flow: Flow) -> Table:
     return grid
 
 
-def _headline(result: PropertyResult) -> str:
-    """What the flow (or its absence) means for this property kind and verdict."""
+def headline(result: PropertyResult, emphasis: Callable[[str], str] = lambda word: word) -> str:
+    """What the flow (or its absence) means for this property kind and verdict; ``emphasis``
+    marks the key word (Markdown bolds it)."""
     if result.verdict is Verdict.VIOLATED:
         if result.expect is Expect.DENY:
-            return "Counterexample: this flow is allowed, but the property expects deny."
+            return f"Counterexample: this flow is {emphasis('allowed')}, but the property expects deny."
         if result.expect is Expect.ALLOW:
-            return "Counterexample: this flow is denied, but the property expects allow."
+            return f"Counterexample: this flow is {emphasis('denied')}, but the property expects allow."
         return "No flow in scope is allowed, but the property expects one to be reachable."
     if result.verdict is Verdict.UNKNOWN:
-        return "Inconclusive: the solver gave up; this is not a proof either way."
+        return f"Inconclusive: the solver gave up; this is {emphasis('not')} a proof either way."
     return "The property could not be evaluated."
 
 
@@ -86,7 +87,7 @@ def _result_panel(result: PropertyResult) -> Panel:
     parts: list[RenderableType] = []
     if result.description:
         parts.append(Text(result.description, style="italic"))
-    parts.append(Text(_headline(result)))
+    parts.append(Text(headline(result)))
     if result.reason:
         parts.append(Text(f"reason: {result.reason}"))
     if result.flow is not None:
