@@ -205,6 +205,11 @@ class Pod(BaseModel):
     ``ips`` is empty when the input does not give one (templates, pending pods); analyses
     then let the IP range over ``--pod-cidr`` and never guess. ``name`` of a template is
     ``workload[Kind]`` (``web[Deployment]``), which is also its endpoint name.
+
+    ``replicated`` is True for a template that stands for at least two distinct pods
+    (``replicas`` ≥ 2, a DaemonSet, an autoscaled workload): its replicas talk to each other
+    through policy like any two pods, so a flow from the template to itself is *not* self
+    traffic. Replicas share labels and named ports but never an address.
     """
 
     model_config = ConfigDict(frozen=True, defer_build=True)
@@ -216,6 +221,7 @@ class Pod(BaseModel):
     ports: tuple[ContainerPort, ...] = ()
     kind: str = "Pod"
     host_network: bool = False
+    replicated: bool = False
     location: Location = _UNKNOWN
 
     @property
