@@ -1,7 +1,38 @@
 """The docs are tested: complete (every command, option, property kind and lint ID appears in
 the hand-written docs), current (docs/cli.md's reference equals what --help prints now),
-runnable (every `netverify … examples/seed …` command in the docs runs without a usage error)
-and truthful about formats (real output validates against docs/schemas/)."""
+right (every documented command runs on files of the repository and ends as the docs say) and
+truthful about formats (real output validates against docs/schemas/).
+
+How the docs say how a command ends. Every `netverify …` line in a fenced block of README.md
+or docs/*.md (outside the generated --help reference) that runs on the repository's examples/
+is a documented command; the test runs it in a scratch copy of examples/ and specs/. Its
+expected outcome is written in one of two ways:
+
+* a console transcript: the command after `$ `, the output it prints, and a last line
+  `# exit code N`:
+
+      $ netverify diff examples/seed --against examples/seed-v2 --check no-new-access
+      added (allowed now, denied before): 3 region(s)
+      …
+      no-new-access: violated
+      # exit code 1
+
+* a trailing comment on the command line, `# exit N: VERDICT`; a description may come first
+  (`# full connectivity (exit 0: 3 rules)`):
+
+      netverify check examples/seed --spec specs/seed.yaml   # exit 1: 10 hold, 2 violated (a, b)
+
+The exit code must be equal. The verdict is compared as *facts*, not as text: verdicts() reads
+the same kinds of facts from what the docs show and from the real output, and every fact the
+docs show must be in the real output. Facts: a property's verdict (a table row, `name:
+violated`, or `N violated (name, …)`), the summary counts (`10 hold`, `1 error, 0 warning, 7
+info`), `ALLOWED`/`DENIED`, a gate step's PASS/FAIL and `change is NOT SAFE`,
+`added`/`removed: N region(s)|none`, a region list's `status: complete|truncated|inconclusive`,
+lint findings (ID and severity), the matrix's counts, groups, rules and CSV rows, a JSON schema
+name. Column widths, colours, timings, region order and example flows do not matter. Every
+documented command needs an exit code, and every command but `matrix` (a view, not a verdict)
+must show at least one verdict fact. A documented command may read only files of the
+repository."""
 
 from __future__ import annotations
 
@@ -10,6 +41,8 @@ import json
 import re
 import shlex
 import shutil
+from dataclasses import dataclass
+from itertools import pairwise, takewhile
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -119,38 +152,172 @@ def test_local_links_resolve() -> None:
     assert not broken, broken
 
 
-# --- the documented commands run ------------------------------------------------------------------
+# --- the documented commands run, with the exit code and the verdict the docs show (see the top) --
+
+VERDICT = r"holds|violated|unknown|error"
+# Facts at the start of a line: (pattern, key prefix). The key is the prefix and/or group k.
+LINE_FACTS: list[tuple[re.Pattern[str], str]] = [
+    (
+        re.compile(
+            rf"^\s*(?P<k>[\w.-]+)\s+(?:allow|deny|reachable)\s+(?:any|inventory)\s+(?P<v>{VERDICT})\b"
+        ),
+        "",
+    ),
+    (re.compile(r"^(?P<v>PASS|FAIL|UNKNOWN|ERROR)\s+\((?P<k>[abc])\)"), "gate step "),
+    (re.compile(r"^\s*(?P<k>S\d+(?:, S\d+)*) → (?P<v>.+?)\s*$"), "matrix rule "),
+    (re.compile(r"^\s*(?P<k>[SD]\d+) {2,}(?P<v>\S.*?)\s*$"), "matrix group "),
+    (re.compile(r"^\S+: (?P<k>NV\d{3}) (?P<v>error|warning|info)\b"), "lint "),
+    (re.compile(r"^(?P<k>[^\s,]+,[^\s,]+,(?:TCP|UDP|SCTP)),(?P<v>[^,\s]*)"), "csv "),
+]
+# Facts anywhere, read with every run of whitespace made one space (line wrapping is irrelevant).
+TEXT_FACTS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"\b(?P<v>\d+) (?P<k>hold|violated|unknown|error|warning|info)\b"), "count "),
+    (re.compile(rf"(?P<k>[\w.-]+)(?:: no new access outside the specs)?: (?P<v>{VERDICT})\b"), ""),
+    (re.compile(r"\b(?P<v>ALLOWED|DENIED)\b"), "explain"),
+    (re.compile(r"\bchange is (?P<v>NOT SAFE|SAFE)\b"), "gate"),
+    (re.compile(r"\b(?P<k>added|removed)(?: \([^)]*\))?:? (?P<v>none|\d+ region\(s\))"), ""),
+    (re.compile(r"\b(?P<v>\d+) region\(s\)"), "regions"),
+    (re.compile(r"\bstatus: (?P<v>complete|truncated|inconclusive)\b"), "status"),
+    (re.compile(r"\b(?P<v>\d+) finding\(s\)"), "findings"),
+    (re.compile(r"\b(?P<v>\d+) (?P<k>endpoint|source group|destination group|rule)s?\b"), "count "),
+    (re.compile(r"\b(?P<v>\d+ of \d+) flows allowed\b"), "flows allowed"),
+    (re.compile(r"\bnetverify\.(?P<v>[a-z]+/v\d+)\b"), "schema"),
+]
+NAMED = re.compile(rf"\b\d+ (?P<v>{VERDICT}) \((?P<names>[\w.,\s-]+)\)")  # `2 violated (a, b)`
+EXIT = re.compile(r"#(?:.*\W)?exit(?: code)? (?P<code>\d+)\b")
 
 
-def documented_seed_commands() -> list[tuple[str, list[str]]]:
-    """Every single-command ``netverify …`` line in docs/*.md that runs on examples/seed."""
-    found = []
+def verdicts(text: str) -> set[tuple[str, str]]:
+    """The verdict facts of a command's output, or of what the docs show of it."""
+
+    def fact(prefix: str, m: re.Match[str]) -> tuple[str, str]:
+        return prefix + (m.groupdict().get("k") or ""), m["v"]
+
+    facts = {fact(p, m) for line in text.splitlines() for pat, p in LINE_FACTS if (m := pat.match(line))}
+    flat = " ".join(text.split())
+    facts |= {fact(p, m) for pat, p in TEXT_FACTS for m in pat.finditer(flat)}
+    facts |= {(name.strip(), m["v"]) for m in NAMED.finditer(flat) for name in m["names"].split(",")}
+    return facts
+
+
+@dataclass(frozen=True)
+class Documented:
+    where: str  # "file: command line"
+    argv: list[str]  # after `netverify`
+    exit_code: int | None
+    shown: str  # the trailing comment and the shown output: where the expected verdict is read
+
+
+def doc_texts() -> list[tuple[str, str]]:
+    """README.md and docs/*.md, without the generated --help reference."""
+    gen = gen_cli_docs()
+    texts = [("README.md", (ROOT / "README.md").read_text(encoding="utf-8"))]
     for path in sorted(DOCS.glob("*.md")):
-        text = path.read_text(encoding="utf-8").replace("\\\n", " ")
-        for line in text.splitlines():
-            line = line.strip().removeprefix("$ ")
-            if not line.startswith("netverify ") or "examples/seed" not in line:
-                continue
-            if any(ch in line for ch in "|<>…") or "--help" in line:
-                continue
-            argv = shlex.split(line.split(" #", 1)[0])[1:]
-            found.append((f"{path.name}: {line}", argv))
+        text = path.read_text(encoding="utf-8")
+        if gen.BEGIN in text:
+            head, rest = text.split(gen.BEGIN, 1)
+            text = head + rest.split(gen.END, 1)[-1]
+        texts.append((path.name, text))
+    return texts
+
+
+def documented_commands() -> list[Documented]:
+    """Every `netverify …` command of a fenced block that runs on the repository's examples/."""
+    found = []
+    for name, text in doc_texts():
+        blocks = re.findall(r"^ *```[^\n]*\n(.*?)^ *```", text.replace("\\\n", " "), re.M | re.S)
+        for block in blocks:
+            lines = block.splitlines()
+            for i, raw in enumerate(lines):
+                line = raw.strip()
+                console = line.startswith("$ ")
+                line = line.removeprefix("$ ")
+                command, sep, rest = line.partition(" #")
+                command, comment = command.strip(), (sep + rest).strip()
+                if not command.startswith("netverify ") or "examples/" not in command:
+                    continue
+                shown = [comment]
+                if console:  # the output shown after it, up to the next command
+                    shown += [*takewhile(lambda s: not s.startswith("$ "), lines[i + 1 :])]
+                codes = [m["code"] for s in shown if (m := EXIT.match(s.strip()))]
+                found.append(
+                    Documented(
+                        where=f"{name}: {line}",
+                        argv=shlex.split(command)[1:],
+                        exit_code=int(codes[-1]) if codes else None,
+                        shown="\n".join(shown),
+                    )
+                )
     return found
 
 
-@pytest.mark.parametrize(("where", "argv"), documented_seed_commands(), ids=lambda x: str(x)[:60])
-def test_documented_command_runs(
-    where: str, argv: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+PATH_OPTIONS = {"--spec", "-s", "--intent", "--against", "--baseline"}
+
+
+def input_paths(argv: list[str]) -> list[str]:
+    """The files a command reads: its positional PATHs and the values of the path options."""
+    paths = list(takewhile(lambda a: not a.startswith("-"), argv[1:]))
+    paths += [value for option, value in pairwise(argv) if option in PATH_OPTIONS]
+    return paths
+
+
+def output_files(argv: list[str]) -> list[str]:
+    return [value for option, value in pairwise(argv) if option in ("--output", "-o")]
+
+
+DOCUMENTED = documented_commands()
+
+
+@pytest.mark.parametrize("doc", DOCUMENTED, ids=lambda d: d.where[:70])
+def test_documented_command_runs(doc: Documented, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The command runs on files of the repository, and ends with the exit code and verdict shown."""
+    assert doc.exit_code is not None, (
+        f"{doc.where}: no expected exit code: end the line with `# exit N: VERDICT`, "
+        "or the shown output with `# exit code N`"
+    )
+    outside = [p for p in input_paths(doc.argv) if Path(p).is_absolute() or not (ROOT / p).exists()]
+    assert not outside, f"{doc.where}: reads files that are not in the repository: {outside}"
+    shown = verdicts(doc.shown)
+    assert shown or doc.argv[0] == "matrix", (
+        f"{doc.where}: the docs show no verdict (see the top of this section)"
+    )
+
     shutil.copytree(ROOT / "examples", tmp_path / "examples")
     shutil.copytree(ROOT / "specs", tmp_path / "specs")
     monkeypatch.chdir(tmp_path)
-    result = CliRunner().invoke(app, argv)
-    assert result.exit_code in (0, 1), f"{where}\n{result.output}"
+    result = CliRunner().invoke(app, doc.argv)
+
+    assert result.exit_code == doc.exit_code, f"{doc.where}: exit code {result.exit_code}\n{result.output}"
+    real = verdicts(result.output)
+    assert shown <= real, (
+        f"{doc.where}: the docs show {sorted(shown - real)}, the command does not print them;\n"
+        f"its verdict facts: {sorted(real)}\n{result.output}"
+    )
+    for out in output_files(doc.argv):
+        assert (tmp_path / out).stat().st_size > 0, f"{doc.where}: wrote no {out}"
 
 
 def test_docs_show_commands_that_run() -> None:
-    assert len(documented_seed_commands()) >= 5
+    assert len(DOCUMENTED) >= 5
+    assert any(d.where.startswith("README.md") for d in DOCUMENTED)
+    kinds = {d.argv[0] for d in DOCUMENTED}
+    assert kinds >= {name for name in commands()}, (
+        f"no runnable documented example of {set(commands()) - kinds}"
+    )
+
+
+def test_docs_name_no_file_outside_the_repository() -> None:
+    """A fresh clone has everything the docs and tests name: nothing under /tmp."""
+    files = [ROOT / "README.md", *DOCS.rglob("*.md"), *(ROOT / "tests").rglob("*.py")]
+    files += [p for d in ("examples", "specs") for p in (ROOT / d).rglob("*") if p.is_file()]
+    offenders = [
+        f"{path.relative_to(ROOT)}:{n}: {line.strip()}"
+        for path in files
+        if path != Path(__file__).resolve()
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if "/tmp/" in line
+    ]
+    assert not offenders, offenders
 
 
 # --- JSON schemas of the machine formats ------------------------------------------------------------
