@@ -306,6 +306,9 @@ def test_docs_show_commands_that_run() -> None:
     )
 
 
+TMP = "/tmp" + "/"  # spelled in two parts, so that `git grep` and this test do not find this file
+
+
 def test_docs_name_no_file_outside_the_repository() -> None:
     """A fresh clone has everything the docs and tests name: nothing under /tmp."""
     files = [ROOT / "README.md", *DOCS.rglob("*.md"), *(ROOT / "tests").rglob("*.py")]
@@ -313,9 +316,8 @@ def test_docs_name_no_file_outside_the_repository() -> None:
     offenders = [
         f"{path.relative_to(ROOT)}:{n}: {line.strip()}"
         for path in files
-        if path != Path(__file__).resolve()
         for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
-        if "/tmp/" in line
+        if TMP in line
     ]
     assert not offenders, offenders
 
