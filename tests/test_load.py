@@ -556,3 +556,136 @@ def test_model_objects_are_the_documented_types(tmp_path: Path) -> None:
     result = load(tmp_path, POLICY)
     policy = result.cluster.policies[0]
     assert type(policy).model_validate(policy.model_dump(by_alias=True)) == policy
+
+
+# --- replicas: a template that stands for two pods or more -------------------------------
+
+
+def workload(
+    kind: str, name: str = "w", *, count: object = None, field: str = "replicas"
+) -> dict[str, object]:
+    template = {"metadata": {"labels": {"app": name}}, "spec": {"containers": [{"name": "c"}]}}
+    holder: dict[str, object] = {"template": template}
+    if count is not None:
+        holder[field] = count
+    spec: dict[str, object] = {"jobTemplate": {"spec": holder}} if kind == "CronJob" else holder
+    return {"apiVersion": "apps/v1", "kind": kind, "metadata": {"name": name, "namespace": "n"}, "spec": spec}
+
+
+def load_docs(tmp_path: Path, *docs: object) -> LoadResult:
+    return load(tmp_path, "\n".join(json.dumps(d) for d in docs), name="in.json")
+
+
+@pytest.mark.parametrize(
+    ("kind", "field", "count", "replicated"),
+    [
+        ("Deployment", "replicas", None, False),
+        ("Deployment", "replicas", 1, False),
+        ("Deployment", "replicas", 2, True),
+        ("StatefulSet", "replicas", 3, True),
+        ("ReplicaSet", "replicas", 2, True),
+        ("ReplicationController", "replicas", 1, False),
+        ("ReplicationController", "replicas", 5, True),
+        ("DaemonSet", "replicas", None, True),
+        ("Job", "parallelism", None, False),
+        ("Job", "parallelism", 1, False),
+        ("Job", "parallelism", 4, True),
+        ("Job", "replicas", 4, False),  # a Job has no replicas: only parallelism counts
+        ("CronJob", "parallelism", 2, True),
+        ("CronJob", "parallelism", 1, False),
+    ],
+)
+def test_replicated_templates(
+    tmp_path: Path, kind: str, field: str, count: int | None, replicated: bool
+) -> None:
+    result = load_docs(tmp_path, workload(kind, count=count, field=field))
+    pod = pods_by_key(result)[f"n/w[{kind}]"]
+    assert pod.replicated is replicated
+
+
+@pytest.mark.parametrize(
+    ("kind", "field", "path"),
+    [
+        ("Deployment", "replicas", "spec.replicas: 0"),
+        ("StatefulSet", "replicas", "spec.replicas: 0"),
+        ("Job", "parallelism", "spec.parallelism: 0"),
+        ("CronJob", "parallelism", "spec.jobTemplate.spec.parallelism: 0"),
+    ],
+)
+def test_scaled_to_zero_is_no_endpoint_with_a_notice(
+    tmp_path: Path, kind: str, field: str, path: str
+) -> None:
+    result = load_docs(tmp_path, workload(kind, count=0, field=field))
+    assert pods_by_key(result) == {}
+    (notice,) = [n for n in notices(result) if "scaled to zero" in n]
+    assert notice.startswith(
+        f"{tmp_path / 'in.json'}:1:1: warning: {kind} n/w: scaled to zero: no pods ({path})"
+    )
+
+
+def test_scaled_to_zero_still_owns_its_pods_and_children(tmp_path: Path) -> None:
+    """A Deployment scaled to zero still stands for its ReplicaSets (no endpoint at all), and
+    a ReplicaSet at zero managed by a Deployment in the input gets the 'managed by' notice only."""
+    rs = workload("ReplicaSet", "w-5d", count=0)
+    rs["metadata"] = {
+        "name": "w-5d",
+        "namespace": "n",
+        "ownerReferences": [{"kind": "Deployment", "name": "w"}],
+    }
+    result = load_docs(tmp_path, workload("Deployment", count=0), rs)
+    assert pods_by_key(result) == {}
+    texts = notices(result)
+    assert any("ReplicaSet n/w-5d" in n and "managed by Deployment w" in n for n in texts)
+    assert not any("ReplicaSet n/w-5d" in n and "scaled to zero" in n for n in texts)
+    assert any("Deployment n/w" in n and "scaled to zero" in n for n in texts)
+
+
+def hpa(
+    target_kind: str, target: str, most: object, *, namespace: str = "n", api: str = "autoscaling/v2"
+) -> object:
+    return {
+        "apiVersion": api,
+        "kind": "HorizontalPodAutoscaler",
+        "metadata": {"name": "h", "namespace": namespace},
+        "spec": {
+            "scaleTargetRef": {"apiVersion": "apps/v1", "kind": target_kind, "name": target},
+            "maxReplicas": most,
+        },
+    }
+
+
+@pytest.mark.parametrize(
+    ("scaler", "replicated"),
+    [
+        (hpa("Deployment", "w", 5), True),
+        (hpa("Deployment", "w", 5, api="autoscaling/v1"), True),
+        (hpa("Deployment", "w", 1), False),  # maxReplicas 1: never two pods
+        (hpa("Deployment", "other", 5), False),  # names another workload
+        (hpa("StatefulSet", "w", 5), False),  # another kind of the same name
+        (hpa("Deployment", "w", 5, namespace="elsewhere"), False),  # another namespace
+    ],
+)
+def test_autoscaled_workload_is_replicated(tmp_path: Path, scaler: object, replicated: bool) -> None:
+    result = load_docs(tmp_path, workload("Deployment", count=1), scaler)
+    assert pods_by_key(result)["n/w[Deployment]"].replicated is replicated
+    # The HPA itself is still traffic-neutral: summarised like the other ignored kinds.
+    assert any("HorizontalPodAutoscaler" in n and "ignored" in n for n in notices(result))
+
+
+def test_autoscaler_does_not_scale_from_zero(tmp_path: Path) -> None:
+    result = load_docs(tmp_path, workload("Deployment", count=0), hpa("Deployment", "w", 5))
+    assert pods_by_key(result) == {}
+    assert any("scaled to zero" in n for n in notices(result))
+
+
+def test_autoscaler_is_read_even_before_its_target(tmp_path: Path) -> None:
+    result = load_docs(tmp_path, hpa("Deployment", "w", 3), workload("Deployment"))
+    assert pods_by_key(result)["n/w[Deployment]"].replicated
+
+
+def test_replicated_template_dropped_when_its_pods_are_in_the_input() -> None:
+    """The dump's Deployment has replicas: 2, but its two real pods stand for it."""
+    result = load_cluster([str(DATA / "kubectl-dump.yaml")])
+    pods = pods_by_key(result)
+    assert "shop/web[Deployment]" not in pods
+    assert not any(p.replicated for p in pods.values())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import textwrap
 from pathlib import Path
 
@@ -428,14 +429,48 @@ def test_duplicate_names_name_both_locations(tmp_path: Path) -> None:
 
 
 def test_duplicates_across_files(tmp_path: Path) -> None:
-    doc = "apiVersion: v1\nkind: Namespace\nmetadata: {name: n}\n"
+    doc = "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: n}\n"
     (tmp_path / "a.yaml").write_text(doc)
     (tmp_path / "b.yaml").write_text(doc)
     with pytest.raises(InputError) as caught:
         load_cluster([str(tmp_path)])
     (problem,) = caught.value.problems
-    assert str(problem).startswith(f"{tmp_path / 'b.yaml'}:3:11: Namespace n: ")
+    assert str(problem).startswith(f"{tmp_path / 'b.yaml'}:3:11: Pod n/p: metadata.name: duplicate Pod")
     assert f"also defined at {tmp_path / 'a.yaml'}:3:11" in str(problem)
+
+
+def test_identical_namespaces_across_inputs_are_one(tmp_path: Path) -> None:
+    """A cluster dump (with status and the name label) plus a chart (labels only): one namespace."""
+    dump = (
+        "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: n\n  uid: 1234\n"
+        "  labels: {team: a, kubernetes.io/metadata.name: n}\nstatus: {phase: Active}\n"
+    )
+    (tmp_path / "a.yaml").write_text(dump)
+    (tmp_path / "b.yaml").write_text(
+        "apiVersion: v1\nkind: Namespace\nmetadata: {name: n, labels: {team: a}}\n"
+    )
+    result = load_cluster([str(tmp_path)])
+    assert result.cluster.namespaces["n"].labels == {"team": "a", "kubernetes.io/metadata.name": "n"}
+    assert result.cluster.namespaces["n"].location.file == str(tmp_path / "a.yaml")
+    (notice,) = [str(n) for n in result.notices if "declared again" in str(n)]
+    assert notice.startswith(f"{tmp_path / 'b.yaml'}:3:11: warning: Namespace n: declared again")
+    assert f"also at {tmp_path / 'a.yaml'}:4:3" in notice
+
+
+def test_differing_namespaces_across_inputs_name_both_locations(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text(
+        "apiVersion: v1\nkind: Namespace\nmetadata: {name: n, labels: {team: a}}\n"
+    )
+    (tmp_path / "b.yaml").write_text(
+        "apiVersion: v1\nkind: Namespace\nmetadata: {name: n, labels: {team: b}}\n"
+    )
+    with pytest.raises(InputError) as caught:
+        load_cluster([str(tmp_path)])
+    (problem,) = [str(p) for p in caught.value.problems]
+    assert problem == (
+        f'{tmp_path / "b.yaml"}:3:11: Namespace n: metadata.labels: duplicate Namespace "n" with different '
+        f"labels (team): also defined at {tmp_path / 'a.yaml'}:3:11"
+    )
 
 
 def test_stdin_problems_are_located_in_stdin() -> None:
@@ -444,3 +479,234 @@ def test_stdin_problems_are_located_in_stdin() -> None:
             ["-"], stdin=io.StringIO("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nstatus: {podIP: x}\n")
         )
     assert str(caught.value).startswith("<stdin>:4:9: Pod default/p: status.podIP:")
+
+
+# --- replicas and autoscalers: type-checked like every other field -----------------------
+
+DEPLOYMENT = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d, namespace: n}\nspec:\n"
+TEMPLATE = "  template: {spec: {containers: [{name: c}]}}\n"
+
+
+@pytest.mark.parametrize(
+    ("doc", "expected"),
+    [
+        (
+            DEPLOYMENT + "  replicas: '2'\n" + TEMPLATE,
+            'Deployment n/d: spec.replicas: must be an integer, got a string "2"',
+        ),
+        (
+            DEPLOYMENT + "  replicas: -1\n" + TEMPLATE,
+            "Deployment n/d: spec.replicas: must be between 0 and 2147483647, got -1",
+        ),
+        (
+            DEPLOYMENT + "  replicas: 2.5\n" + TEMPLATE,
+            "Deployment n/d: spec.replicas: must be an integer, got a number 2.5",
+        ),
+        (
+            DEPLOYMENT + "  replicas: true\n" + TEMPLATE,
+            "Deployment n/d: spec.replicas: must be an integer, got a boolean true",
+        ),
+        (
+            DEPLOYMENT + "  replicas: 4294967296\n" + TEMPLATE,
+            "spec.replicas: must be between 0 and 2147483647",
+        ),
+        (
+            "apiVersion: batch/v1\nkind: Job\nmetadata: {name: j, namespace: n}\nspec:\n  parallelism: [2]\n"
+            + TEMPLATE,
+            "Job n/j: spec.parallelism: must be an integer, got a list [2]",
+        ),
+        (
+            "apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: c, namespace: n}\n"
+            "spec: {jobTemplate: {spec: {parallelism: {n: 1}, template: {}}}}\n",
+            "CronJob n/c: spec.jobTemplate.spec.parallelism: must be an integer, got a mapping",
+        ),
+        (
+            "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {name: h, namespace: n}\n"
+            "spec: {scaleTargetRef: {kind: Deployment, name: d}, maxReplicas: '5'}\n",
+            'HorizontalPodAutoscaler n/h: spec.maxReplicas: must be an integer of at least 1, got "5"',
+        ),
+        (
+            "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {name: h, namespace: n}\n"
+            "spec: {scaleTargetRef: {kind: Deployment, name: [d]}, maxReplicas: 5}\n",
+            'HorizontalPodAutoscaler n/h: spec.scaleTargetRef.name: must be a non-empty string, got ["d"]',
+        ),
+        (
+            "apiVersion: autoscaling/v1\nkind: HorizontalPodAutoscaler\nmetadata: {name: h, namespace: n}\n"
+            "spec: {maxReplicas: 5}\n",
+            "HorizontalPodAutoscaler n/h: spec.scaleTargetRef: required field is missing",
+        ),
+    ],
+)
+def test_invalid_replica_counts(tmp_path: Path, doc: str, expected: str) -> None:
+    (line,) = problems(tmp_path, doc)
+    assert expected in line, line
+
+
+# --- hostile shapes: a wrong type anywhere is a located line, never a crash --------------
+
+
+@pytest.mark.parametrize(
+    ("doc", "expected"),
+    [
+        (
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: [a]}\n",
+            ':3:11: Pod ?/p: metadata.namespace: must be a string, got ["a"]',
+        ),
+        (
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: {a: b}}\n",
+            ':3:11: Pod ?/p: metadata.namespace: must be a string, got {"a": "b"}',
+        ),
+        (
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {hostNetwork: 'yes'}\n",
+            ':4:7: Pod default/p: spec.hostNetwork: must be a boolean, got "yes"',
+        ),
+        (
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nstatus: {phase: [Running]}\n",
+            ':4:9: Pod default/p: status.phase: must be a string, got ["Running"]',
+        ),
+        (
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [web]}\n",
+            ':4:7: Pod default/p: spec.containers[0]: must be a mapping (name, image, ports, …), got a string "web"',
+        ),
+        (
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: p, ownerReferences: [{kind: ReplicaSet, name: 7}]}\n",
+            ":3:39: Pod default/p: metadata.ownerReferences[0].name: must be a non-empty string, got 7",
+        ),
+        (
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: p, ownerReferences: {kind: ReplicaSet}}\n",
+            ":3:11: Pod default/p: metadata.ownerReferences: must be a list, got a mapping",
+        ),
+        (
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nstatus: {podIPs: [10.0.0.1]}\n",
+            ':4:9: Pod default/p: status.podIPs[0]: must be a mapping {ip: ...}, got "10.0.0.1"',
+        ),
+        (
+            'apiVersion: v1\nkind: Pod\nmetadata:\n  name: "a\\nb"\n  namespace: "\\u2028"\n',
+            ':4:3: Pod \\u2028/a\\nb: metadata.namespace: invalid namespace name "\\u2028"',
+        ),
+        (
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: !!int abc\n",
+            ":4:9: invalid YAML: cannot read !!int value",
+        ),
+        (
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: !!bool maybe\n",
+            ":4:9: invalid YAML: cannot read !!bool value",
+        ),
+        (
+            "apiVersion: v1\nkind: Pod\nmetadata: {? !!set {a} : 1}\n",
+            ":3:14: invalid YAML: a mapping key must be a scalar",
+        ),
+    ],
+)
+def test_hostile_shapes_are_located_lines(tmp_path: Path, doc: str, expected: str) -> None:
+    (line,) = problems(tmp_path, doc)
+    assert line.startswith(str(tmp_path / "bad.yaml") + expected), line
+
+
+# --- API-server conformance of small shapes ----------------------------------------------
+
+
+def test_null_rule_is_allow_all_like_the_api_server(tmp_path: Path) -> None:
+    path = tmp_path / "np.yaml"
+    path.write_text(
+        policy("podSelector: {}\npolicyTypes: [Ingress, Egress]\ningress: [null]\negress: [null]")
+    )
+    result = load_cluster([str(path)])
+    (np,) = result.cluster.policies
+    assert [(r.peers, r.ports) for r in np.ingress + np.egress] == [(None, None), (None, None)]
+    texts = [str(n) for n in result.notices]
+    assert f"{path}:5:3: warning: {OBJ}spec.ingress[0]: null rule read as {{}}" in "\n".join(texts)
+    assert any("spec.egress[0]: null rule read as {}" in t for t in texts)
+
+
+def test_null_egress_rule_makes_egress_effective(tmp_path: Path) -> None:
+    path = tmp_path / "np.yaml"
+    path.write_text(policy("podSelector: {}\negress: [null]"))
+    (np,) = load_cluster([str(path)]).cluster.policies
+    assert {d.value for d in np.policy_types} == {"Ingress", "Egress"}
+
+
+@pytest.mark.parametrize(
+    ("name", "ok"),
+    [
+        ("allow-web", True),
+        ("allow.web.v1", True),
+        ("a" * 253, True),
+        ("Allow-Web", False),
+        ("allow_web", False),
+        ("-allow", False),
+        ("a" * 254, False),
+        ("allow..web", False),
+    ],
+)
+def test_network_policy_names_are_dns_subdomains(tmp_path: Path, name: str, ok: bool) -> None:
+    doc = f"apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {{name: '{name}', namespace: ns}}\nspec: {{}}\n"
+    if ok:
+        path = tmp_path / "np.yaml"
+        path.write_text(doc)
+        assert [p.name for p in load_cluster([str(path)]).cluster.policies] == [name]
+    else:
+        (line,) = problems(tmp_path, doc)
+        assert line.startswith(f"{tmp_path / 'bad.yaml'}:3:11: NetworkPolicy ns/")
+        assert f": metadata.name: invalid NetworkPolicy name {json.dumps(name)[:40]}" in line
+        assert line.endswith("must be a lowercase RFC 1123 subdomain (letters, digits, '-' and '.')")
+
+
+def test_json_duplicate_keys_are_rejected(tmp_path: Path) -> None:
+    text = '{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "a", "name": "b"}}\n'
+    (line,) = problems(tmp_path, "\n\n" + text, name="bad.json")
+    assert (
+        line
+        == f"{tmp_path / 'bad.json'}:3:1: duplicate key 'name' in one JSON object (one of the values would be silently lost)"
+    )
+
+
+def test_yaml_duplicate_keys_are_rejected(tmp_path: Path) -> None:
+    text = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\n  labels: {x: y}\n  name: b\n"
+    (line,) = problems(tmp_path, text)
+    assert (
+        line
+        == f"{tmp_path / 'bad.yaml'}:6:3: duplicate key 'name' in one mapping (one of the values would be silently lost)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("doc", "expected"),
+    [
+        (
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: c, ports: {}}]\n",
+            ":5:16: Pod default/p: spec.containers[0].ports: must be a list, got a mapping {}",
+        ),
+        (
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: []}\n",
+            ":4:7: Pod default/p: spec.containers: must have at least one container (the API server rejects [])",
+        ),
+        (
+            DEPLOYMENT + "  template: {spec: {containers: []}}\n",
+            ":5:20: Deployment n/d: spec.template.spec.containers: must have at least one container",
+        ),
+        (
+            "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: np, namespace: ns}\n"
+            "spec:\n  podSelector: {}\n  ingress: [{ports: {}}]\n",
+            ":6:13: NetworkPolicy ns/np: spec.ingress[0].ports: must be a list, got a mapping {}",
+        ),
+    ],
+)
+def test_api_server_rejects_these_shapes(tmp_path: Path, doc: str, expected: str) -> None:
+    (line,) = problems(tmp_path, doc)
+    assert line.startswith(str(tmp_path / "bad.yaml") + expected), line
+
+
+def test_api_server_shape_errors_exit_2_through_the_cli(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from verifier.cli import app
+
+    path = tmp_path / "pod.yaml"
+    path.write_text("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: []}\n")
+    result = CliRunner().invoke(app, ["matrix", str(path)])
+    assert result.exit_code == 2
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert result.stderr.strip() == (
+        f"{path}:4:7: Pod default/p: spec.containers: must have at least one container (the API server rejects [])"
+    )

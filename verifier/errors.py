@@ -10,6 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 
+def one_line(text: str) -> str:
+    """`text` with every non-printable character (newlines, tabs, U+2028, …) escaped, so that
+    a problem or notice is always exactly one line whatever the input held."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 @dataclass(frozen=True, slots=True)
 class Location:
     """Where an object came from: file path (or ``<stdin>``), 1-based line and column.
@@ -43,7 +51,7 @@ class Problem:
     def __str__(self) -> str:
         where = f"{self.obj}: " if self.obj else ""
         field = f"{self.path}: " if self.path else ""
-        return f"{self.location}: {where}{field}{self.message}"
+        return one_line(f"{self.location}: {where}{field}{self.message}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +68,7 @@ class Notice:
 
     def __str__(self) -> str:
         where = f"{self.obj}: " if self.obj else ""
-        return f"{self.location}: warning: {where}{self.message}"
+        return one_line(f"{self.location}: warning: {where}{self.message}")
 
 
 class InputError(Exception):

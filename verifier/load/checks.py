@@ -81,13 +81,14 @@ def show(value: Any) -> str:
         text = "null"
     elif isinstance(value, bool):
         text = "true" if value else "false"
-    elif isinstance(value, int | float):
-        text = str(value)
     else:
         try:
-            text = json.dumps(value, default=str, separators=(", ", ": "))
-        except (TypeError, ValueError):
-            text = repr(value)
+            if isinstance(value, int | float):
+                text = str(value)
+            else:
+                text = json.dumps(value, default=str, separators=(", ", ": "))
+        except (TypeError, ValueError, RecursionError):  # odd keys, huge numbers, deep nesting
+            text = f"<{type_name(value)}>"
     return text if len(text) <= 80 else text[:77] + "..."
 
 

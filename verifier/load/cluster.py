@@ -15,6 +15,14 @@ Decisions, stated once:
   stand for it. Pods are linked to workloads through ``ownerReferences``; a pod whose
   ReplicaSet is absent is linked to its Deployment by the ``pod-template-hash`` label.
   Every template dropped this way gets a Notice.
+- A workload template stands for two pods or more (``Pod.replicated``) with ``replicas`` ≥ 2,
+  ``parallelism`` ≥ 2 (Jobs, CronJobs), as a DaemonSet, or when a HorizontalPodAutoscaler
+  (``autoscaling/*``) of its namespace names it in ``scaleTargetRef`` with ``maxReplicas``
+  ≥ 2. HPAs are otherwise ignored like the other traffic-neutral kinds. ``replicas: 0``
+  contributes no endpoint (with a Notice), even when autoscaled.
+- The same Namespace given twice (a cluster dump plus a chart) is one namespace when both
+  give the same labels — the only thing read from it — with a Notice; different labels are
+  a Problem naming both locations. Any other duplicate object is a Problem.
 - Namespaces always carry ``kubernetes.io/metadata.name=<name>``; one referenced but not
   declared exists with only that label (``declared=False``) and gets one Notice.
 """
@@ -35,6 +43,7 @@ from verifier.model import NAMESPACE_NAME_LABEL, Cluster, Namespace, NetworkPoli
 
 DEFAULT_NAMESPACE = "default"
 NETWORK_POLICY_API = "networking.k8s.io/v1"
+AUTOSCALING_API = "autoscaling/"
 
 #: Kinds that do not change which flows NetworkPolicies allow.
 IGNORED_KINDS = frozenset(
@@ -139,6 +148,7 @@ class _ClusterLoader:
         self.defined: dict[tuple[str, str, str], Location] = {}
         self.ignored: dict[tuple[str, str], list[Any]] = {}
         self.valid_ns_names: set[str] = set()
+        self.autoscaled: dict[tuple[str, str, str], Location] = {}
 
     # --- documents ----------------------------------------------------------------------
 
@@ -192,6 +202,8 @@ class _ClusterLoader:
             return
         if kind in IGNORED_KINDS:
             self.ignored.setdefault((ctx.file, kind), []).append((ctx.at(data), data))
+            if kind == "HorizontalPodAutoscaler" and api.startswith(AUTOSCALING_API):
+                self._autoscaler(ctx, data)
             return
         if kind not in WORKLOAD_TEMPLATES and kind not in ("Pod", "Namespace", "NetworkPolicy"):
             self._name_ctx(ctx, data, kind, validate=False)
@@ -209,7 +221,10 @@ class _ClusterLoader:
         key = (kind, namespace, name)
         first = self.defined.get(key)
         if first is not None:
-            ctx.problem(None, "metadata.name", f"duplicate {kind} {show(name)}: also defined at {first}")
+            if kind == "Namespace":
+                self._namespace_again(ctx, meta, name, first)
+            else:
+                ctx.problem(None, "metadata.name", f"duplicate {kind} {show(name)}: also defined at {first}")
             return
         self.defined[key] = ctx.where
         if kind == "Namespace":
@@ -249,24 +264,28 @@ class _ClusterLoader:
         if not validate:
             return None
         ok = True
+        here = meta_raw if isinstance(meta_raw, LocatedDict) else data
         if meta_raw is not None and not isinstance(meta_raw, dict):
             ctx.problem(data, "metadata", f"must be a mapping, got {show(meta_raw)}")
             return None
         if name is None or name == "":
-            ctx.problem(data, "metadata.name", "required field is missing")
+            ctx.problem(here, "metadata.name", "required field is missing")
             ok = False
         elif not isinstance(name, str):
-            ctx.problem(data, "metadata.name", f"must be a string, got {show(name)}")
+            ctx.problem(here, "metadata.name", f"must be a string, got {show(name)}")
             ok = False
         elif kind == "Namespace" and (err := checks.dns_label_error(name)):
-            ctx.problem(data, "metadata.name", f"invalid namespace name {show(name)}: {err}")
+            ctx.problem(here, "metadata.name", f"invalid namespace name {show(name)}: {err}")
             ok = False
-        if not cluster_scoped and namespace not in self.valid_ns_names:
+        elif kind == "NetworkPolicy" and (err := checks.dns_subdomain_error(name)):
+            ctx.problem(here, "metadata.name", f"invalid NetworkPolicy name {show(name)}: {err}")
+            ok = False
+        if not cluster_scoped and not (isinstance(namespace, str) and namespace in self.valid_ns_names):
             if not isinstance(namespace, str):
-                ctx.problem(data, "metadata.namespace", f"must be a string, got {show(namespace)}")
+                ctx.problem(here, "metadata.namespace", f"must be a string, got {show(namespace)}")
                 ok = False
             elif err := checks.dns_label_error(namespace):
-                ctx.problem(data, "metadata.namespace", f"invalid namespace name {show(namespace)}: {err}")
+                ctx.problem(here, "metadata.namespace", f"invalid namespace name {show(namespace)}: {err}")
                 ok = False
             else:
                 self.valid_ns_names.add(namespace)
@@ -274,10 +293,10 @@ class _ClusterLoader:
             return None
         return meta, ("" if cluster_scoped else namespace), name
 
-    def _namespace(self, ctx: Ctx, meta: dict[Any, Any], name: str) -> None:
+    def _namespace_labels(self, ctx: Ctx, meta: dict[Any, Any], name: str) -> dict[str, str] | None:
         ns_labels = checks.labels(ctx, meta.get("labels"), "metadata.labels", meta, self.labels)
         if ns_labels is None:
-            return
+            return None
         current = ns_labels.get(NAMESPACE_NAME_LABEL)
         if current is not None and current != name:
             ctx.notice(
@@ -286,9 +305,90 @@ class _ClusterLoader:
                 "to the namespace's name",
             )
         ns_labels[NAMESPACE_NAME_LABEL] = name
-        self.namespaces[name] = Namespace.model_construct(
-            name=name, labels=ns_labels, declared=True, location=ctx.where
+        return ns_labels
+
+    def _namespace(self, ctx: Ctx, meta: dict[Any, Any], name: str) -> None:
+        ns_labels = self._namespace_labels(ctx, meta, name)
+        if ns_labels is not None:
+            self.namespaces[name] = Namespace.model_construct(
+                name=name, labels=ns_labels, declared=True, location=ctx.where
+            )
+
+    def _namespace_again(self, ctx: Ctx, meta: dict[Any, Any], name: str, first: Location) -> None:
+        """A Namespace declared twice (a cluster dump plus a chart): one namespace when both
+        give the same labels (the only thing read from a Namespace), else a Problem."""
+        ns_labels = self._namespace_labels(ctx, meta, name)
+        if ns_labels is None:
+            return
+        known = self.namespaces.get(name)
+        if known is None:  # the first declaration was invalid and is already reported
+            return
+        if known.labels == ns_labels:
+            ctx.notice(meta, f"declared again with the same labels (also at {first}): read as one namespace")
+            return
+        differ = sorted(
+            k for k in known.labels.keys() | ns_labels.keys() if known.labels.get(k) != ns_labels.get(k)
         )
+        ctx.problem(
+            None,
+            "metadata.labels",
+            f"duplicate Namespace {show(name)} with different labels ({', '.join(differ)}): also defined at {first}",
+        )
+
+    def _autoscaler(self, ctx: Ctx, data: dict[Any, Any]) -> None:
+        """Record the workload an HPA may scale to two pods or more (``maxReplicas`` ≥ 2);
+        the fields read are type-checked like any other."""
+        meta = checks.mapping(ctx, data.get("metadata"), "metadata", data) or {}
+        ctx.where = ctx.at(meta) if isinstance(meta, LocatedDict) else ctx.at(data)
+        name, namespace = meta.get("name"), meta.get("namespace")
+        if namespace is None:
+            namespace = DEFAULT_NAMESPACE
+        shown = name if isinstance(name, str) and name else "<unnamed>"
+        ctx.obj = f"HorizontalPodAutoscaler {namespace if isinstance(namespace, str) else '?'}/{shown}"
+        before = ctx.problem_count
+        if not isinstance(namespace, str):
+            ctx.problem(data, "metadata.namespace", f"must be a string, got {show(namespace)}")
+        spec = checks.mapping(ctx, data.get("spec"), "spec", data)
+        if spec is None:
+            if ctx.problem_count == before:
+                ctx.problem(data, "spec", "required field is missing (scaleTargetRef, maxReplicas)")
+            return
+        here = spec if isinstance(spec, LocatedDict) else data
+        ref = checks.mapping(ctx, spec.get("scaleTargetRef"), "spec.scaleTargetRef", here)
+        target: list[str] = []
+        if ref is None:
+            if spec.get("scaleTargetRef") is None:
+                ctx.problem(here, "spec.scaleTargetRef", "required field is missing")
+        else:
+            ref_here = ref if isinstance(ref, LocatedDict) else here
+            for key in ("kind", "name"):
+                value = ref.get(key)
+                if not isinstance(value, str) or not value:
+                    ctx.problem(
+                        ref_here,
+                        f"spec.scaleTargetRef.{key}",
+                        f"must be a non-empty string, got {show(value)}",
+                    )
+                else:
+                    target.append(value)
+        most = spec.get("maxReplicas")
+        if most is None:
+            ctx.problem(here, "spec.maxReplicas", "required field is missing")
+        elif not checks.is_int(most) or not 1 <= most <= 2**31 - 1:
+            ctx.problem(here, "spec.maxReplicas", f"must be an integer of at least 1, got {show(most)}")
+        if ctx.problem_count != before or len(target) != 2 or not checks.is_int(most):
+            return
+        if most >= 2 and isinstance(namespace, str):
+            self.autoscaled.setdefault((namespace, target[0], target[1]), ctx.where)
+
+    def _apply_autoscalers(self) -> None:
+        """A workload an HPA may scale to two pods or more is replicated (one scaled to
+        zero stays without pods: an HPA does not scale up from zero)."""
+        for entry in self.entries:
+            if entry.kind == "Pod" or entry.pod is None or entry.pod.replicated:
+                continue
+            if (entry.namespace, entry.kind, entry.name) in self.autoscaled:
+                entry.pod = entry.pod.model_copy(update={"replicated": True})
 
     # --- whole-input passes -------------------------------------------------------------
 
@@ -329,7 +429,7 @@ class _ClusterLoader:
                 owner = owner_index(entry)
                 if owner is not None:
                     dropped.add(i)
-                    if entry.pod is not None:
+                    if entry.pod is not None or entry.scaled_to_zero:
                         boss = self.entries[owner]
                         self.diag.notices.append(
                             Notice(
@@ -339,6 +439,14 @@ class _ClusterLoader:
                                 f"{boss.name}, which is in the input",
                             )
                         )
+                elif entry.scaled_to_zero:
+                    self.diag.notices.append(
+                        Notice(
+                            entry.location,
+                            f"{entry.kind} {entry.namespace}/{entry.name}",
+                            f"scaled to zero: no pods ({entry.scaled_to_zero}), so its pod template is not an endpoint",
+                        )
+                    )
         for i, count in live_pods.items():
             entry = self.entries[i]
             if i in dropped or entry.pod is None:
@@ -370,6 +478,7 @@ class _ClusterLoader:
 
     def finish(self) -> LoadResult:
         self._ignored_notices()
+        self._apply_autoscalers()
         dropped = self._drop_represented_templates()
         pods = tuple(e.pod for i, e in enumerate(self.entries) if e.pod is not None and i not in dropped)
         namespaces = dict(self.namespaces)

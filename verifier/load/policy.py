@@ -3,7 +3,9 @@
 API-server defaulting is applied here, once: protocol TCP; effective policyTypes (explicit,
 else Ingress plus Egress iff ``spec.egress`` is non-empty); ``from``/``to`` missing or ``[]``
 → all peers (None); ``ports`` missing or ``[]`` → all ports (None); a missing
-``spec.podSelector`` → ``{}`` with a Notice. Everything the API server would reject, and
+``spec.podSelector`` → ``{}`` with a Notice; a null rule (``ingress: [null]``) → ``{}``,
+allow all, with a Notice (the API server decodes it as the zero rule). The name must be a
+DNS subdomain (checked with the other names in `verifier.load.cluster`). Everything the API server would reject, and
 every unknown field, is a Problem: a silently dropped field could change a verdict.
 """
 
@@ -49,10 +51,16 @@ def parse_peer(ctx: Ctx, value: Any, path: str, node: object) -> Peer | None:
 
 
 def _rule(ctx: Ctx, direction: Direction, index: int, value: Any, path: str, node: object) -> Rule | None:
+    if value is None:
+        # The API server decodes a null list element as the zero rule, {}: allow all.
+        ctx.notice(
+            node, f"{path}: null rule read as {{}} (allows every peer on every port), as the API server does"
+        )
+        return Rule.model_construct(
+            direction=direction, index=index, peers=None, ports=None, location=ctx.at(node)
+        )
     raw = checks.mapping(ctx, value, path, node)
     if raw is None:
-        if value is None:
-            ctx.problem(node, path, "a rule must be a mapping ({} allows everything), got null")
         return None
     here = raw if isinstance(raw, LocatedDict) else node
     before = ctx.problem_count

@@ -13,6 +13,10 @@ JSON is parsed by the `json` module, which is the fast path for very large dumps
 *document*: the file and the line where the top-level value starts (line 1 for an ordinary
 one-object file). A file may hold several concatenated JSON values (a JSON stream).
 
+A key repeated in one mapping is a Problem in both formats, as the API server rejects it:
+one of the two values would otherwise be lost without a word. So is a document nested too
+deeply to build, or a YAML value whose explicit tag cannot hold it (``!!int abc``).
+
 Malformed input becomes a `Problem` at the parser's mark; the documents of a file read before
 the error are still returned, so all files are checked in one run.
 """
@@ -23,7 +27,7 @@ import gc
 import json
 import os
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, ClassVar, TextIO
@@ -116,6 +120,22 @@ class _Loader(_BaseLoader):  # type: ignore[misc]
         return _STR
 
 
+def show_tag(tag: str) -> str:
+    """``tag:yaml.org,2002:int`` → ``!!int``."""
+    prefix = "tag:yaml.org,2002:"
+    return "!!" + tag[len(prefix) :] if tag.startswith(prefix) else tag
+
+
+class _BuildError(Exception):
+    """A value that cannot be built, with the node it comes from."""
+
+    def __init__(self, message: str, node: Node) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = node.start_mark.line + 1
+        self.column = node.start_mark.column + 1
+
+
 class _Builder:
     """Node tree → Python values, with `LocatedDict` mappings.
 
@@ -139,13 +159,19 @@ class _Builder:
             tag = node.tag
             if tag == _STR:
                 return node.value
-            if tag == _INT:
-                return self._scalars.construct_yaml_int(node)  # type: ignore[arg-type]
             if tag == _NULL:
                 return None
-            if tag == _BOOL:
-                return self._scalars.construct_yaml_bool(node)  # type: ignore[arg-type]
-            return self._scalars.construct_object(node, deep=True)
+            try:
+                if tag == _INT:
+                    return self._scalars.construct_yaml_int(node)  # type: ignore[arg-type]
+                if tag == _BOOL:
+                    return self._scalars.construct_yaml_bool(node)  # type: ignore[arg-type]
+                return self._scalars.construct_object(node, deep=True)
+            except (ValueError, TypeError, KeyError, AttributeError, OverflowError) as err:
+                # An explicit tag on a value it cannot hold (``!!int abc``, ``!!bool maybe``),
+                # an integer of more than 4,300 digits: PyYAML raises plain errors.
+                reason = " ".join(str(err).split()) or type(err).__name__
+                raise _BuildError(f"cannot read {show_tag(tag)} value: {reason}", node) from None
         memo = self._memo.get(id(node))
         if memo is not None:
             return memo
@@ -176,6 +202,8 @@ class _Builder:
                     raise yaml.constructor.ConstructorError(
                         None, None, "found an unhashable (collection) mapping key", key_node.start_mark
                     )
+            if not isinstance(key, Hashable):  # e.g. a !!set
+                raise _BuildError("a mapping key must be a scalar", key_node)
             if key in out:
                 km = key_node.start_mark
                 self.duplicate_keys.append((str(key), km.line + 1, km.column + 1))
@@ -228,6 +256,12 @@ def parse_yaml(text: str, file: str, problems: list[Problem]) -> Iterator[Docume
                 builder.reset()
                 problems.append(Problem(start, "", "", "invalid YAML: recursive alias or nesting too deep"))
                 continue
+            except _BuildError as err:
+                builder.reset()
+                problems.append(
+                    Problem(Location(file, err.line, err.column), "", "", f"invalid YAML: {err.message}")
+                )
+                continue
             for key, line, column in builder.duplicate_keys:
                 problems.append(
                     Problem(
@@ -247,7 +281,19 @@ def parse_yaml(text: str, file: str, problems: list[Problem]) -> Iterator[Docume
 
 def parse_json(text: str, file: str, problems: list[Problem]) -> Iterator[Document]:
     """The values of a JSON file or JSON stream, each located at the line where it starts."""
-    decoder = json.JSONDecoder()
+    duplicates: list[str] = []
+
+    def pairs_to_dict(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        out = dict(pairs)
+        if len(out) != len(pairs):
+            seen: set[str] = set()
+            for key, _value in pairs:
+                if key in seen:
+                    duplicates.append(key)
+                seen.add(key)
+        return out
+
+    decoder = json.JSONDecoder(object_pairs_hook=pairs_to_dict)
     pos = 0
     end = len(text)
     line = 1
@@ -265,7 +311,27 @@ def parse_json(text: str, file: str, problems: list[Problem]) -> Iterator[Docume
                 Problem(Location(file, err.lineno, err.colno), "", "", f"invalid JSON: {err.msg}")
             )
             return
-        yield Document(file, data, Location(file, line, 1))
+        except RecursionError:
+            problems.append(Problem(Location(file, line, 1), "", "", "invalid JSON: nesting too deep"))
+            return
+        except ValueError as err:  # e.g. an integer of more than 4,300 digits
+            reason = " ".join(str(err).split())
+            problems.append(Problem(Location(file, line, 1), "", "", f"invalid JSON: {reason}"))
+            return
+        where = Location(file, line, 1)
+        if duplicates:
+            # As the API server does: a repeated key would silently lose one of its values.
+            for key in dict.fromkeys(duplicates):
+                problems.append(
+                    Problem(
+                        where,
+                        "",
+                        "",
+                        f"duplicate key {key!r} in one JSON object (one of the values would be silently lost)",
+                    )
+                )
+            duplicates.clear()
+        yield Document(file, data, where)
         line += text.count("\n", pos, after)
         pos = after
 
