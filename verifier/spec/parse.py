@@ -67,6 +67,10 @@ def _peer(ctx: Ctx, value: Any, path: str, node: object) -> SpecPeer | None:
             ns, slash, name = text.partition("/")
             if not slash or not ns or not name or "/" in name:
                 ctx.problem(here, join(path, "pod"), f"must be namespace/name, got {show(text)}")
+            elif err := checks.dns_label_error(ns):
+                ctx.problem(
+                    here, join(path, "pod"), f"invalid namespace name {show(ns)} in {show(text)}: {err}"
+                )
     ns_sel = checks.selector(ctx, raw.get("namespaceSelector"), join(path, "namespaceSelector"), here)
     pod_sel = checks.selector(ctx, raw.get("podSelector"), join(path, "podSelector"), here)
     if ctx.problem_count != before:
