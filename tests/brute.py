@@ -10,7 +10,11 @@ and asks the oracle about each one:
   region of the address line is hit; a packet's two addresses share one family;
 - ports: the ends of every port range in play and their neighbours, every named port number;
 - named ports of hypothetical pods: all mentioned names at the flow's port, or none (more
-  named ports can only allow more, so these two extremes decide deny and allow).
+  named ports can only allow more, so these two extremes decide deny and allow);
+- pods: every inventory pod in both universes (the ``any`` universe contains the inventory),
+  a replicated template as two replicas; a pod whose IP is unknown, and a hypothetical pod,
+  at every candidate address in the pod space that no input pod has;
+- a flow has a pod on at least one end, two distinct addresses, and is no pod to itself.
 
 This is slow and only usable on small clusters, which is what the hypothesis tests draw.
 """
@@ -157,18 +161,25 @@ def in_scope(prop: Property, flow: Flow, cluster: Cluster, options: AnalysisOpti
     return False
 
 
+def _taken(cluster: Cluster) -> set[int]:
+    return {ip_key(ip) for pod in cluster.pods for ip in pod.ips}
+
+
 def _pod_endpoints(cluster: Cluster, pod: Pod, keys: list[int], pod_space: IntervalSet) -> Iterator[Endpoint]:
-    ips = list(pod.ips) or [key_to_ip(k) for k in keys if k in pod_space]
+    taken = _taken(cluster)
+    ips = list(pod.ips) or [key_to_ip(k) for k in keys if k in pod_space and k not in taken]
     for ip in ips:
-        yield Endpoint(
-            kind=EndpointKind.POD,
-            ip=ip,
-            namespace=pod.namespace,
-            name=pod.name,
-            labels=dict(pod.labels),
-            namespace_labels=cluster.namespace_labels(pod.namespace),
-            ports=pod.ports,
-        )
+        for replica in (1, 2) if pod.replicated else (None,):
+            yield Endpoint(
+                kind=EndpointKind.POD,
+                ip=ip,
+                namespace=pod.namespace,
+                name=pod.name,
+                labels=dict(pod.labels),
+                namespace_labels=cluster.namespace_labels(pod.namespace),
+                ports=pod.ports,
+                replica=replica,
+            )
 
 
 def _hypothetical(
@@ -195,7 +206,8 @@ def _hypothetical(
             labels[NAMESPACE_NAME_LABEL] = name
             namespaces.append((name, labels, True))
     seen = set()
-    ips = [key_to_ip(k) for k in keys if k in pod_space]
+    taken = _taken(cluster)
+    ips = [key_to_ip(k) for k in keys if k in pod_space and k not in taken]
     for (ns, ns_labels, new), labels in itertools.product(namespaces, _label_space(pod_sels)):
         marker = (ns, tuple(sorted(ns_labels.items())), tuple(sorted(labels.items())))
         if marker in seen:
@@ -230,22 +242,22 @@ def _externals(cluster: Cluster, keys: list[int], options: AnalysisOptions) -> l
 
 
 def _a_flow(src: Endpoint, dst: Endpoint) -> bool:
-    """Both addresses known and of one family, and not a pod talking to itself."""
-    if src.ip is None or dst.ip is None:
+    """A pod on one end at least, two distinct addresses of one family, and not a pod
+    talking to itself."""
+    if src.ip is None or dst.ip is None or src.ip == dst.ip:
+        return False
+    if not src.is_pod and not dst.is_pod:
         return False
     if (ip_key(src.ip) < V6_OFFSET) != (ip_key(dst.ip) < V6_OFFSET):
         return False
-    return not (
-        src.kind is EndpointKind.POD
-        and dst.kind is EndpointKind.POD
-        and (src.namespace, src.name) == (dst.namespace, dst.name)
-    )
+    return not src.same_pod(dst)
 
 
 def brute_force_verdict(
     cluster: Cluster, prop: Property, universe: Universe, options: AnalysisOptions
-) -> tuple[bool, Flow | None]:
-    """(holds, a flow that decides it) by exhaustive enumeration; see the module docstring."""
+) -> tuple[bool | None, Flow | None]:
+    """(holds, a flow that decides it) by exhaustive enumeration; see the module docstring.
+    ``holds`` is None when no flow at all is in the property's scope (an empty scope)."""
     props = [prop]
     keys = _candidate_keys(_ip_sets(cluster, props, options))
     pod_space = options.pod_ip_space()
@@ -254,13 +266,7 @@ def brute_force_verdict(
         pods = [ep for pod in cluster.pods for ep in _pod_endpoints(cluster, pod, keys, pod_space)]
     else:
         pods = list(_hypothetical(cluster, props, keys, pod_space))
-        singled = {peer.pod for peer in (prop.sources or ()) + (prop.destinations or ()) if peer.pod}
-        pods += [
-            ep
-            for pod in cluster.pods
-            if pod.key in singled
-            for ep in _pod_endpoints(cluster, pod, keys, pod_space)
-        ]
+        pods += [ep for pod in cluster.pods for ep in _pod_endpoints(cluster, pod, keys, pod_space)]
     endpoints = pods + externals
     names = _named(cluster, props)
     want_allowed = prop.expect is not Expect.ALLOW
@@ -274,21 +280,28 @@ def brute_force_verdict(
         for e in endpoints
         if prop.destinations is None or any(in_peer(p, e, cluster, options) for p in prop.destinations)
     ]
+    some_in_scope = False
     for src, dst in itertools.product(sources, dests):
         if not _a_flow(src, dst):
             continue
         for port in _candidate_ports(cluster, props):
-            target = dst
-            if dst.kind is EndpointKind.NEW_POD and want_allowed:
-                target = _with_named_ports(dst, names, port)
-            for proto in Protocol:
-                flow = Flow(source=src, destination=target, port=port, protocol=proto)
-                if not in_scope(prop, flow, cluster, options):
-                    continue
-                allowed = decide(cluster, flow, ipblock_pods=options.ipblock_pods).allowed
-                if allowed == want_allowed:
-                    # deny/allow: a counterexample; reachable: a witness.
-                    return (prop.expect is Expect.REACHABLE), flow
+            targets = [dst]
+            if dst.kind is EndpointKind.NEW_POD:
+                # all mentioned names at this port first when allowing helps, none first otherwise
+                named = _with_named_ports(dst, names, port)
+                targets = [named, dst] if want_allowed else [dst, named]
+            for target in targets:
+                for proto in Protocol:
+                    flow = Flow(source=src, destination=target, port=port, protocol=proto)
+                    if not in_scope(prop, flow, cluster, options):
+                        continue
+                    some_in_scope = True
+                    allowed = decide(cluster, flow, ipblock_pods=options.ipblock_pods).allowed
+                    if allowed == want_allowed:
+                        # deny/allow: a counterexample; reachable: a witness.
+                        return (prop.expect is Expect.REACHABLE), flow
+    if not some_in_scope:
+        return None, None
     return (prop.expect is not Expect.REACHABLE), None
 
 
@@ -302,7 +315,7 @@ def inventory_flows(cluster: Cluster, options: AnalysisOptions) -> Iterator[Flow
     endpoints = pods + _externals(cluster, keys, options)
     ports = _candidate_ports(cluster, [])
     for src, dst in itertools.product(endpoints, endpoints):
-        if not _a_flow(src, dst) or (src.kind is EndpointKind.EXTERNAL and dst.kind is EndpointKind.EXTERNAL):
+        if not _a_flow(src, dst):
             continue
         for port in ports:
             for proto in Protocol:

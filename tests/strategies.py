@@ -12,6 +12,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterable, Mapping, Sequence
 
+from hypothesis import reject
 from hypothesis import strategies as st
 
 from verifier.model import (
@@ -123,8 +124,10 @@ def make_pod(
     ips: Sequence[str | IPAddress] = (),
     ports: Sequence[ContainerPort | tuple[str, int] | tuple[str, int, str]] = (),
     kind: str = "Pod",
+    replicated: bool = False,
 ) -> Pod:
-    """A pod; ``ports`` entries may be ``("http", 80)`` or ``("dns", 53, "UDP")``."""
+    """A pod; ``ports`` entries may be ``("http", 80)`` or ``("dns", 53, "UDP")``.
+    ``replicated``: a template standing for two or more pods (``replicas: 3``, a DaemonSet)."""
     cps: list[ContainerPort] = []
     for p in ports:
         if isinstance(p, ContainerPort):
@@ -140,6 +143,7 @@ def make_pod(
         ips=tuple(parse_ip(ip) if isinstance(ip, str) else ip for ip in ips),
         ports=tuple(cps),
         kind=kind,
+        replicated=replicated,
     )
 
 
@@ -186,6 +190,9 @@ CIDR_POOL = (
     "fd00::/120",
     "fd00::4/126",
     "::/0",
+    # single addresses: two pods (or a pod and an external address) never share one
+    "10.0.0.5/32",
+    "fd00::3/128",
 )
 EXCEPT_POOL = (
     "10.0.0.0/30",
@@ -196,6 +203,7 @@ EXCEPT_POOL = (
     "192.168.1.2/31",
     "fd00::/126",
     "fd00::5/128",
+    "10.0.0.5/32",
 )
 
 
@@ -317,6 +325,9 @@ def policies(namespace: str, name: str) -> st.SearchStrategy[NetworkPolicy]:
     )
 
 
+#: Workload kinds a template is drawn as; a DaemonSet always stands for several pods.
+TEMPLATE_KINDS = ("Deployment", "StatefulSet", "DaemonSet")
+
 _POD_PARTS = st.tuples(
     st.dictionaries(st.sampled_from(sorted(POD_LABELS)), st.sampled_from(("a", "b", "c", "web", "db", "r"))),
     st.sampled_from(("v4", "v4", "v4", "v6", "dual", "none")),
@@ -329,21 +340,30 @@ _POD_PARTS = st.tuples(
         ),
         max_size=3,
     ),
+    st.tuples(st.sampled_from(TEMPLATE_KINDS), st.booleans()),
 )
 
 
 def _pod(
-    namespace: str, name: str, v4: str, v6: str, parts: tuple[dict[str, str], str, list[ContainerPort]]
+    namespace: str,
+    name: str,
+    v4: str,
+    v6: str,
+    parts: tuple[dict[str, str], str, list[ContainerPort], tuple[str, bool]],
 ) -> Pod:
-    labels, shape, container_ports = parts
+    labels, shape, container_ports, (kind, replicas) = parts
     ips = {"v4": (v4,), "v6": (v6,), "dual": (v4, v6), "none": ()}[shape]
     if ips:
         return make_pod(namespace, name, labels, ips, container_ports)
-    return make_pod(namespace, f"{name}[Deployment]", labels, ips, container_ports, kind="Deployment")
+    replicated = replicas or kind == "DaemonSet"
+    return make_pod(
+        namespace, f"{name}[{kind}]", labels, ips, container_ports, kind=kind, replicated=replicated
+    )
 
 
 def pods(namespace: str, name: str, v4: str, v6: str) -> st.SearchStrategy[Pod]:
-    """A pod with IPv4, IPv6, both or no IP (then a Deployment template), and named ports."""
+    """A pod with IPv4, IPv6, both or no IP (then a workload template, replicated or not),
+    and named ports."""
     return _POD_PARTS.map(lambda parts: _pod(namespace, name, v4, v6, parts))
 
 
@@ -392,7 +412,7 @@ def ipblock_clusters(draw: st.DrawFn, max_pods: int = 4, max_policies: int = 2) 
     names = sorted(base.namespaces)
     where = st.sampled_from(names)
     extra = [
-        _pod(draw(where), f"t{i}", "", "", (draw(_POD_PARTS)[0], "none", []))
+        _pod(draw(where), f"t{i}", "", "", (draw(_POD_PARTS)[0], "none", [], draw(_POD_PARTS)[3]))
         for i in range(draw(st.integers(1, 2)))
     ]
     policy = make_policy(
@@ -420,7 +440,10 @@ def endpoints_of(draw: st.DrawFn, cluster: Cluster, allow_external: bool = True)
 
 @st.composite
 def flows(draw: st.DrawFn, cluster: Cluster) -> Flow:
-    """pod→pod, pod→external or external→pod flows, on a small port pool."""
+    """pod→pod, pod→external or external→pod flows, on a small port pool (never external →
+    external: that traffic never enters the cluster)."""
+    if not cluster.pods:
+        reject()
     src = draw(endpoints_of(cluster))
     dst = draw(endpoints_of(cluster, allow_external=src.is_pod))
     return Flow(

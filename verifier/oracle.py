@@ -7,7 +7,10 @@ that allowed or failed to allow a flow.
 
 Semantics, in the order `decide` applies them:
 
-- a pod sending to itself is not governed by policy: allowed, ``self_traffic=True``;
+- a pod sending to itself is not governed by policy: allowed, ``self_traffic=True``; two
+  replicas of one workload template are two pods (`Endpoint.replica`), not self traffic;
+- a flow between two external addresses never enters the cluster: it is no flow of ours and
+  `decide` refuses it (ValueError);
 - egress is judged at the source (when it is a pod), ingress at the destination (when it is
   a pod); the flow is allowed iff every judged side allows it;
 - a side is isolated iff some policy *of the pod's namespace* selects the pod and has that
@@ -41,8 +44,12 @@ from verifier.model import (
 from verifier.results import Decision, DirectionDecision, Endpoint, EndpointKind, Flow, RuleRef
 
 
-def pod_endpoint(cluster: Cluster, pod: Pod, ip: IPAddress | None = None) -> Endpoint:
-    """The endpoint of an inventory pod; ``ip`` defaults to its first IP (None if it has none)."""
+def pod_endpoint(
+    cluster: Cluster, pod: Pod, ip: IPAddress | None = None, *, replica: int | None = None
+) -> Endpoint:
+    """The endpoint of an inventory pod; ``ip`` defaults to its first IP (None if it has none).
+
+    ``replica`` names one pod of a replicated template (`Pod.replicated`)."""
     if ip is None and pod.ips:
         ip = pod.ips[0]
     return Endpoint(
@@ -53,6 +60,7 @@ def pod_endpoint(cluster: Cluster, pod: Pod, ip: IPAddress | None = None) -> End
         labels=dict(pod.labels),
         namespace_labels=dict(cluster.namespace_labels(pod.namespace)),
         ports=pod.ports,
+        replica=replica if pod.replicated else None,
     )
 
 
@@ -60,16 +68,6 @@ def external_endpoint(ip: IPAddress | str) -> Endpoint:
     """An address that belongs to no pod."""
     addr = parse_ip(ip) if isinstance(ip, str) else ip
     return Endpoint(kind=EndpointKind.EXTERNAL, ip=addr)
-
-
-def _is_self(flow: Flow) -> bool:
-    src, dst = flow.source, flow.destination
-    return (
-        src.kind is EndpointKind.POD
-        and dst.kind is EndpointKind.POD
-        and src.namespace == dst.namespace
-        and src.name == dst.name
-    )
 
 
 def _selects(policy: NetworkPolicy, pod: Endpoint, direction: Direction) -> bool:
@@ -140,8 +138,10 @@ def decide(cluster: Cluster, flow: Flow, *, ipblock_pods: bool = True) -> Decisi
 
     ``ipblock_pods`` False makes ipBlock peers match external addresses only (Cilium-like CNIs).
     """
-    if _is_self(flow):
+    if flow.source.same_pod(flow.destination):
         return Decision(allowed=True, self_traffic=True)
+    if not flow.source.is_pod and not flow.destination.is_pod:
+        raise ValueError(f"{flow}: traffic between two external addresses never enters the cluster")
     egress = _side(cluster, flow, Direction.EGRESS, ipblock_pods) if flow.source.is_pod else None
     ingress = _side(cluster, flow, Direction.INGRESS, ipblock_pods) if flow.destination.is_pod else None
     allowed = all(side.allowed for side in (egress, ingress) if side is not None)

@@ -35,6 +35,14 @@ class Endpoint(BaseModel):
 
     For pods: namespace name and labels, pod labels, the IP (None when unknown) and the named
     ports the pod defines. For external endpoints: only ``ip``.
+
+    ``replica`` tells two pods of one replicated workload template apart (1, 2, …): a flow
+    between two replicas is governed by policy, a flow from a pod to itself is not.
+    ``ip_range`` is set when the input does not give the pod's address: ``ip`` is then one
+    representative of ``ip_range``, every free address of which decides the flow alike —
+    reports say "IP unknown" instead of presenting the representative as the pod's address.
+    ``assumed_namespace_labels`` is True when the namespace is not declared in the input and
+    ``namespace_labels`` are labels it was assumed to carry (the counterexample needs them).
     """
 
     model_config = ConfigDict(frozen=True, defer_build=True)
@@ -47,17 +55,37 @@ class Endpoint(BaseModel):
     namespace_labels: dict[str, str] = {}
     new_namespace: bool = False
     ports: tuple[ContainerPort, ...] = ()
+    replica: int | None = None
+    ip_range: str | None = None
+    assumed_namespace_labels: bool = False
 
     @property
     def is_pod(self) -> bool:
         return self.kind is not EndpointKind.EXTERNAL
 
+    def same_pod(self, other: Endpoint) -> bool:
+        """Both ends are one and the same pod (self traffic)."""
+        return (
+            self.kind is EndpointKind.POD
+            and other.kind is EndpointKind.POD
+            and self.namespace == other.namespace
+            and self.name == other.name
+            and self.replica == other.replica
+        )
+
+    def address_text(self) -> str:
+        """`` (10.0.0.1)``, `` (IP unknown: any free address in 10.0.0.0/8)`` or nothing."""
+        if self.ip_range is not None:
+            return f" (IP unknown: any free address in {self.ip_range})"
+        return f" ({self.ip})" if self.ip is not None else ""
+
     def __str__(self) -> str:
         if self.kind is EndpointKind.EXTERNAL:
             return str(self.ip)
-        ip = f" ({self.ip})" if self.ip is not None else ""
+        ip = self.address_text()
         if self.kind is EndpointKind.POD:
-            return f"{self.namespace}/{self.name}{ip}"
+            replica = f" replica {self.replica}" if self.replica is not None else ""
+            return f"{self.namespace}/{self.name}{replica}{ip}"
         labels = ",".join(f"{k}={v}" for k, v in sorted(self.labels.items()))
         ns = f"new namespace {self.namespace}" if self.new_namespace else f"namespace {self.namespace}"
         return f"new pod {{{labels}}} in {ns}{ip}"

@@ -8,11 +8,15 @@ the address line are explained in `verifier.encode.vocab` and `verifier.model.ip
 The *domain* says which endpoints exist:
 
 - ``inventory``: a pod endpoint is one of the inventory classes (`verifier.encode.inventory`);
-- ``any``: a pod endpoint is any pod in an existing namespace (its real labels) or in a new
-  namespace (free labels, a name no namespace has), with free labels and named ports, plus
-  the inventory pods that a property names;
+- ``any``: a pod endpoint is any hypothetical pod in an existing namespace (its real labels)
+  or in a new namespace (free labels, a name no namespace has), with free labels and named
+  ports and a free address in the pod space — or an inventory pod as itself, at its real
+  address whatever ``--pod-cidr`` says, where no hypothetical pod can stand for it (an
+  address outside the pod space, a region without two free addresses) or a property names it;
 
 and in both, an external endpoint has an address outside the pod space that no pod has.
+Every flow has a pod endpoint, and no two endpoints share an address: an external address,
+a pod whose IP is unknown and a hypothetical pod each take a free address (`Inventory`).
 Policies and properties are encoded once per endpoint and cached, so many properties share
 the work.
 """
@@ -113,8 +117,23 @@ class Encoding:
         self._selected_cache: dict[tuple[str, str, LabelSelector], z3.BoolRef] = {}
         # Endpoint constraints that do not depend on the question (lint asks ~1,000 of them).
         self._endpoint_terms: dict[tuple[str, str], z3.BoolRef] = {}
-        # Inventory classes that the `any` universe keeps because a property names their pods.
-        self.singled_classes = sorted({inventory.by_pod[k] for k in singled_pods if k in inventory.by_pod})
+        # The `any` universe contains the inventory. Classes it keeps as themselves: those a
+        # property names, and those no hypothetical pod can stand for (see `_covered`).
+        named = {inventory.by_pod[k] for k in singled_pods if k in inventory.by_pod}
+        self.singled_classes = sorted(named | {c.index for c in inventory.classes if not self._covered(c)})
+
+    def _covered(self, cls: PodClass) -> bool:
+        """A hypothetical pod can stand for every pod of ``cls`` in every flow: same namespace,
+        labels and named ports, and an address that decides alike — a free one of the same
+        region, inside the pod space, with a second free one for the other end of a flow."""
+        if cls.regions is None:
+            return True
+        inv = self.inventory
+        space = inv.regions.index_ranges(inv.pod_space)
+        return all(
+            any(a <= r <= b for a, b in space) and any(a <= r <= b for a, b in inv.free_two)
+            for r in cls.regions
+        )
 
     # ----------------------------------------------------------------- endpoints and domain
     def _endpoint(self, tag: str) -> SymEndpoint:
@@ -150,7 +169,7 @@ class Encoding:
             t.eq(ep.ports_combo, self.port_combos[cls.port_values]),
         ]
         if cls.regions is None:
-            parts.append(self.at(ep, self.inventory.pod_space))
+            parts.append(self.free_pod_address(ep))
         else:
             parts.append(t.in_ranges(ep.region, [(r, r) for r in cls.regions]))
         return t.and_(parts)
@@ -203,6 +222,33 @@ class Encoding:
         """The endpoint's address lies in ``addresses`` (a union of whole regions)."""
         return self.t.in_ranges(ep.region, self.inventory.regions.index_ranges(addresses))
 
+    def free_pod_address(self, ep: SymEndpoint) -> z3.BoolRef:
+        """A pod whose address the input does not give: in the pod space, and not an address
+        that an input pod has."""
+        return self._memo(
+            "free_pod_address",
+            ep,
+            lambda: self.t.and_(
+                [self.at(ep, self.inventory.pod_space), self.t.in_ranges(ep.region, self.inventory.free_one)]
+            ),
+        )
+
+    def takes_free_address(self, ep: SymEndpoint) -> z3.BoolRef:
+        """The endpoint's address is a free one (external, hypothetical, or IP unknown)."""
+
+        def build() -> z3.BoolRef:
+            t = self.t
+            unknown = self.inventory.unknown_ip_classes
+            return t.or_(
+                [
+                    t.not_(ep.is_pod),
+                    ep.hypothetical,
+                    t.in_ranges(ep.cls, [(c, c) for c in unknown]) if unknown else t.false,
+                ]
+            )
+
+        return self._memo("takes_free_address", ep, build)
+
     def domain(self, ep: SymEndpoint, classes: Sequence[PodClass] | None = None) -> z3.BoolRef:
         """Which endpoints exist. ``classes`` narrows the inventory pods (None = all)."""
         if classes is None:
@@ -252,7 +298,7 @@ class Encoding:
             [
                 self._any_namespace(ep),
                 *[t.le_const(ep.pod[k], kv.other) for k, kv in vocab.pod_keys.items()],
-                self.at(ep, self.inventory.pod_space),
+                self.free_pod_address(ep),
                 t.eq(ep.cls, 0),
             ]
         )
@@ -285,16 +331,47 @@ class Encoding:
         return t.ite(ep.is_pod, pod, external)
 
     def flow_domain(self) -> z3.BoolRef:
-        """Port, protocol, one address family per packet, and no pod talking to itself."""
+        """Port, protocol, one address family per packet, a pod on at least one end, two
+        distinct addresses, and no pod talking to itself."""
         t, src, dst = self.t, self.src, self.dst
         first_v6 = self.inventory.regions.first_v6
         parts = [
             t.not_(t.eq(self.port, 0)),
             t.le_const(self.proto, len(PROTOCOLS) - 1),
             t.eq_vars(t.le_const(src.region, first_v6 - 1), t.le_const(dst.region, first_v6 - 1)),
+            # external -> external never enters the cluster
+            t.or_([src.is_pod, dst.is_pod]),
+            # two free addresses in one region need a region with two of them
+            t.implies(
+                t.and_(
+                    [
+                        self.takes_free_address(src),
+                        self.takes_free_address(dst),
+                        t.eq_vars(src.region, dst.region),
+                    ]
+                ),
+                t.in_ranges(src.region, self.inventory.free_two),
+            ),
         ]
+        # Two new namespaces of one mentioned name are one namespace, with one label set (new
+        # namespaces named ``other`` are told apart by the decoder, which names them).
+        name_kv = self.vocab.ns_keys[NAMESPACE_NAME_LABEL]
+        one_ns = t.and_(
+            [
+                src.is_pod,
+                dst.is_pod,
+                src.hypothetical,
+                dst.hypothetical,
+                src.new_ns,
+                dst.new_ns,
+                t.eq_vars(src.ns_name, dst.ns_name),
+                t.not_(t.eq(src.ns_name, name_kv.other)),
+            ]
+        )
+        same_labels = t.and_([t.eq_vars(src.ns[k], dst.ns[k]) for k in self.vocab.ns_keys])
+        parts.append(t.implies(one_ns, same_labels))
         # The same inventory pod on both ends is self traffic, which no property covers;
-        # a class with several members still offers two distinct pods.
+        # a class with several members (or a replicated template) offers two distinct pods.
         first_single = self.inventory.first_single
         if first_single < len(self.inventory.classes):
             same = t.and_(

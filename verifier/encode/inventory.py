@@ -90,18 +90,39 @@ class PodClass:
     regions: tuple[int, ...] | None  # None: IP unknown, ranges over the pod IP space
     members: list[Pod] = field(default_factory=list)
 
+    @property
+    def ip_unknown(self) -> bool:
+        return self.regions is None
+
+    @property
+    def several(self) -> bool:
+        """The class offers two distinct pods: two members, or a replicated template."""
+        return len(self.members) > 1 or self.members[0].replicated
+
 
 @dataclass
 class Inventory:
-    """Classes, regions and the address sets that the encoding quantifies over."""
+    """Classes, regions and the address sets that the encoding quantifies over.
+
+    Addresses are never shared (design.md §1): an external endpoint, a pod whose IP is
+    unknown and a hypothetical pod each take a *free* address — one no input pod has.
+    ``free_one`` / ``free_two`` are the regions with at least one / two free addresses, so
+    that one such endpoint, or two of them in one region, can be placed.
+    """
 
     classes: list[PodClass]
     regions: Regions
     pod_space: IntervalSet
     external_space: IntervalSet
     by_pod: dict[str, int]  # Pod.key -> class index
-    first_single: int  # classes[first_single:] have exactly one member
+    first_single: int  # classes[first_single:] offer one pod only (`PodClass.several` is False)
+    free_one: list[tuple[int, int]] = field(default_factory=list)  # region index ranges
+    free_two: list[tuple[int, int]] = field(default_factory=list)
     _by_namespace: dict[str, list[int]] = field(default_factory=dict, repr=False)
+
+    @property
+    def unknown_ip_classes(self) -> list[int]:
+        return [c.index for c in self.classes if c.ip_unknown]
 
     def classes_in(self, namespace: str) -> list[int]:
         """Indices of the classes of one namespace (indexed once: descriptions ask per region)."""
@@ -178,20 +199,39 @@ def build_inventory(
     # External addresses: outside --pod-cidr when given, and never an address a pod has.
     # Within a region all addresses behave alike, so a region qualifies iff it has a free one.
     free = []
+    free_one: list[int] = []
+    free_two: list[int] = []
     for i in range(len(regions.starts)):
         lo, hi = regions.interval(i)
-        if hi - lo + 1 > len(used.get(i, ())):
+        spare = hi - lo + 1 - len(used.get(i, ()))
+        if spare >= 1:
             free.append((lo, hi))
+            free_one.append(i)
+        if spare >= 2:
+            free_two.append(i)
     external = IntervalSet.of(free)
     if options.pod_cidrs:
         external = external.difference(pod_space)
-    # Classes with several members first: "a class with one pod" is then one comparison.
-    ordered = sorted(classes.values(), key=lambda c: len(c.members) == 1)
+    # Classes that offer two pods first: "a class with one pod" is then one comparison.
+    ordered = sorted(classes.values(), key=lambda c: not c.several)
     for i, c in enumerate(ordered):
         c.index = i
     by_pod = {pod.key: c.index for c in ordered for pod in c.members}
-    first_single = next((c.index for c in ordered if len(c.members) == 1), len(ordered))
-    return Inventory(ordered, regions, pod_space, external, by_pod, first_single)
+    first_single = next((c.index for c in ordered if not c.several), len(ordered))
+    return Inventory(
+        ordered, regions, pod_space, external, by_pod, first_single, _runs(free_one), _runs(free_two)
+    )
+
+
+def _runs(indices: list[int]) -> list[tuple[int, int]]:
+    """Sorted indices as closed runs ``[(first, last), …]``."""
+    out: list[tuple[int, int]] = []
+    for i in indices:
+        if out and out[-1][1] == i - 1:
+            out[-1] = (out[-1][0], i)
+        else:
+            out.append((i, i))
+    return out
 
 
 def free_address(

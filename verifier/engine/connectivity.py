@@ -16,7 +16,8 @@ The result stays at class level (`Connectivity`); reports expand it to pods whil
 
 Addresses and unknown IPs follow the per-port matrix exactly (module `matrix`): a range is
 *allowed* for a pair when every possible address allows it, and *conditional* when some but
-not all do. A pod reaching itself is always allowed and is not part of the relation.
+not all do. A pod reaching itself is always allowed and is not part of the relation; a
+replicated template's replicas reach each other as the relation says (its diagonal pair).
 """
 
 from __future__ import annotations
@@ -112,6 +113,7 @@ class Connectivity:
     port: int | None = None
     protocol: Protocol | None = None
     warnings: tuple[str, ...] = ()
+    replicated: frozenset[int] = frozenset()  # pods standing for several replicas
 
     @property
     def n_classes(self) -> int:
@@ -124,9 +126,10 @@ class Connectivity:
     def pair(self, source: int, destination: int) -> Connection:
         """The connection from pod ``source`` to pod ``destination`` (indices into endpoints).
 
-        A pod and itself: self traffic, always allowed on everything.
+        A pod and itself: self traffic, always allowed on everything — except a replicated
+        template, whose pair with itself is what two of its replicas may send each other.
         """
-        if source == destination:
+        if source == destination and source not in self.replicated:
             every = tuple((p, ((1, PORT_MAX),)) for p in Protocol)
             return Connection(allowed=every)
         c = self.column_of[self.class_of[destination]]
@@ -154,7 +157,7 @@ class Connectivity:
             if row != cached_row:
                 cached_row, found = row, self.row_pods(row)
             for d, v in found:
-                if d != s:
+                if d != s or s in self.replicated:
                     yield s, d, v
 
     def restricted(self, keep: Iterable[int]) -> Connectivity:
@@ -190,6 +193,7 @@ class Connectivity:
             port=self.port,
             protocol=self.protocol,
             warnings=self.warnings,
+            replicated=frozenset(pod_index[i] for i in self.replicated if i in pod_index),
         )
 
 
@@ -379,6 +383,7 @@ def _connectivity(
         row_of=tuple(rel.row_of),
         port=port,
         protocol=protocol,
+        replicated=frozenset(i for i, pod in enumerate(part.pods) if pod.replicated),
     )
 
 

@@ -21,12 +21,17 @@ Addresses (the documented contract of ``MatrixResult``):
 - a packet's two addresses are of one family: a pod with several IPs reaches another pod if
   some same-family pair of their addresses is allowed; if the two pods share no family, any
   pair counts (the policies, not routing, are being reported);
-- a pod whose IP is unknown has one address anywhere in ``options.pod_ip_space()``; paired
+- a pod whose IP is unknown has one address anywhere in ``options.pod_ip_space()`` that no
+  input pod has (addresses are never shared); paired
   with a pod of known IPs it uses that pod's addresses of its own family (all of them if
-  there are none); two such pods range over same-family address pairs. A cell is allowed
+  there are none); two such pods range over same-family address pairs (the engine does not
+  exclude the pairs where both take one address: a cell whose only allowing pair is such a
+  pair is reported conditional, never allowed — tests/test_engine.py). A cell is allowed
   only if every possible address allows it, and is listed in ``conditional`` when some but
   not all do;
-- a pod reaching itself is allowed (not governed by policy) and never conditional.
+- a pod reaching itself is allowed (not governed by policy) and never conditional; a
+  replicated template (`Pod.replicated`) stands for two or more pods, so its diagonal cell is
+  what two of its replicas get, like any two distinct pods of one class.
 """
 
 from __future__ import annotations
@@ -48,7 +53,7 @@ from verifier.model import (
     Protocol,
     Rule,
 )
-from verifier.model.ip import V4_SPACE, V6_SPACE
+from verifier.model.ip import V4_SPACE, V6_SPACE, ip_key
 from verifier.results import MatrixResult
 
 _FAMILY_SPACE = {4: IntervalSet.of([V4_SPACE]), 6: IntervalSet.of([V6_SPACE])}
@@ -266,7 +271,9 @@ def prepare(cluster: Cluster, options: AnalysisOptions, part: Partition) -> Prep
     unknown = [c.ip_unknown for c in part.classes]
     space: dict[Family, IntervalSet] = {}
     if any(unknown):
-        pod_space = options.pod_ip_space()
+        # A pod never takes an address another pod has: unknown IPs range over free ones.
+        taken = IntervalSet.of((k, k) for pod in cluster.pods for ip in pod.ips for k in (ip_key(ip),))
+        pod_space = options.pod_ip_space().difference(taken)
         space = {f: sub for f, whole in _FAMILY_SPACE.items() if (sub := pod_space.intersection(whole))}
     layout = _layout(part, cluster, tuple(sorted(space)))
     columns, class_cols = layout.columns, layout.class_cols
@@ -579,7 +586,8 @@ def class_columns(prep: Prepared, port: int, protocol: Protocol) -> tuple[list[i
 def expand_to_pods(
     part: Partition, allowed_rows: list[int], cond_rows: list[int]
 ) -> tuple[tuple[int, ...], tuple[tuple[int, int], ...]]:
-    """Pod-level rows (self traffic added) and conditional (source, destination) pod pairs."""
+    """Pod-level rows (self traffic added, except for replicated templates, whose diagonal is
+    replica-to-replica traffic) and conditional (source, destination) pod pairs."""
     n_classes = len(part.classes)
     n = len(part.pods)
     class_of = list(part.class_of)
@@ -589,12 +597,13 @@ def expand_to_pods(
         return rows if singletons else gather_columns(rows, n_classes, class_of)
 
     pod_allowed = expand(allowed_rows)
-    rows = tuple(pod_allowed[class_of[s]] | (1 << s) for s in range(n))
+    own = [0 if pod.replicated else 1 << s for s, pod in enumerate(part.pods)]
+    rows = tuple(pod_allowed[class_of[s]] | own[s] for s in range(n))
     conditional: list[tuple[int, int]] = []
     if any(cond_rows):
         pod_cond = expand(cond_rows)
         for s in range(n):
-            bits = pod_cond[class_of[s]] & ~(1 << s)
+            bits = pod_cond[class_of[s]] & ~own[s]
             conditional.extend((s, j) for j in iter_bits(bits))
     return rows, tuple(conditional)
 

@@ -142,3 +142,13 @@ class IntervalSet:
 
 def networks_set(nets: Iterable[IPNetwork]) -> IntervalSet:
     return IntervalSet.of(network_range(n) for n in nets)
+
+
+def range_text(lo: int, hi: int) -> str:
+    """A key interval as people write it: CIDRs (``10.0.0.0/8``) when it is at most three of
+    them, else ``first-last``."""
+    first, last = key_to_ip(lo), key_to_ip(hi)
+    nets = list(ipaddress.summarize_address_range(first, last))
+    if len(nets) <= 3:
+        return ", ".join(str(n) for n in nets)
+    return f"{first}-{last}"

@@ -3,6 +3,10 @@
 The universe of a property is its own ``universe`` field, else the command line's, else
 ``inventory`` when the input has pods or workloads and ``any`` otherwise (design.md §2).
 The vocabulary and inventory classes are built once per run and shared by all properties.
+
+A property that names a pod (``pod: ns/name``) the input lacks, or — in the inventory
+universe — a namespace (``namespace: shpo``) the input lacks, is an ``error`` naming it:
+a scope that cannot exist proves nothing.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from collections.abc import Callable, Sequence
 
 from verifier.encode import Encoding, build_inventory, build_vocabulary
 from verifier.model import AnalysisOptions, Cluster, Universe
-from verifier.results import CheckReport, PropertyResult
+from verifier.results import CheckReport, PropertyResult, Verdict
 from verifier.solve import prove
 from verifier.spec import Property
 
@@ -21,6 +25,25 @@ def default_universe(cluster: Cluster, options: AnalysisOptions) -> Universe:
     if options.universe is not None:
         return options.universe
     return Universe.INVENTORY if cluster.has_inventory else Universe.ANY
+
+
+def missing_names(cluster: Cluster, prop: Property, universe: Universe) -> str | None:
+    """Why ``prop`` names something the input lacks (None if it names nothing missing)."""
+    pods = {p.key for p in cluster.pods}
+    problems = []
+    for word, peers in (("from", prop.sources), ("to", prop.destinations)):
+        for peer in peers or ():
+            if peer.pod is not None and peer.pod not in pods:
+                problems.append(f"{word}: pod {peer.pod} is not in the input")
+            if (
+                universe is Universe.INVENTORY
+                and peer.namespace is not None
+                and peer.namespace not in cluster.namespaces
+            ):
+                problems.append(f"{word}: namespace {peer.namespace} is not in the input")
+    if not problems:
+        return None
+    return "; ".join(problems) + " (a scope that names nothing proves nothing)"
 
 
 def check(
@@ -49,6 +72,21 @@ def check(
                 cluster, vocab, inventory, universe, ipblock_pods=options.ipblock_pods, singled_pods=singled
             )
             encodings[universe] = enc
+        missing = missing_names(cluster, prop, universe)
+        if missing is not None:
+            result = PropertyResult(
+                name=prop.name,
+                expect=prop.expect,
+                universe=universe,
+                verdict=Verdict.ERROR,
+                description=prop.description,
+                reason=missing,
+                location=prop.location,
+            )
+            results.append(result)
+            if progress is not None:
+                progress(result)
+            continue
         result = prove(
             cluster,
             enc,

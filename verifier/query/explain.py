@@ -152,6 +152,10 @@ def make_flow(cluster: Cluster, source: str, destination: str, port: str) -> Flo
     dst = parse_endpoint(cluster, destination)
     if not src.is_pod and not dst.is_pod:
         raise UsageError("explain: at least one end must be a pod (traffic between addresses has no policy)")
+    if src.same_pod(dst) and any(p.replicated for p in cluster.pods if p.key == source.strip()):
+        # A replicated template on both ends: two of its replicas, governed by policy.
+        src = src.model_copy(update={"replica": 1})
+        dst = dst.model_copy(update={"replica": 2})
     number, protocol = resolve_port(port, dst)
     return Flow(source=src, destination=dst, port=number, protocol=protocol)
 
@@ -351,13 +355,7 @@ def explain(cluster: Cluster, flow: Flow, *, ipblock_pods: bool = True) -> Expla
     decision = decide(cluster, flow, ipblock_pods=ipblock_pods)
     src, dst = flow.source, flow.destination
     notes: list[str] = []
-    if (
-        src.is_pod
-        and dst.is_pod
-        and src.kind is EndpointKind.POD
-        and dst.kind is EndpointKind.POD
-        and (src.namespace, src.name) == (dst.namespace, dst.name)
-    ):
+    if src.same_pod(dst):
         notes.append("a pod talking to itself is not subject to NetworkPolicy: allowed")
         return Explanation(flow=flow, allowed=True, self_traffic=True, notes=tuple(notes))
     egress = _side(cluster, flow, Direction.EGRESS, ipblock_pods) if src.is_pod else None

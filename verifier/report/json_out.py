@@ -21,6 +21,10 @@ def endpoint_json(endpoint: Endpoint) -> dict[str, Any]:
 
     ``name`` is None for a hypothetical pod of the ``any`` universe; ``namespace``/``name``
     are None and the label maps empty for an external address. ``ip`` is None when unknown.
+    Additive fields: ``replica`` (1, 2 for two pods of one replicated template, else null);
+    ``ip_unknown``/``ip_range`` (the input gives no IP: ``ip`` is one representative of the
+    free addresses in ``ip_range``, all of which decide the flow alike);
+    ``assumed_namespace_labels`` (the namespace is not in the input; its labels are assumed).
     """
     return {
         "kind": endpoint.kind.value,
@@ -30,6 +34,10 @@ def endpoint_json(endpoint: Endpoint) -> dict[str, Any]:
         "namespace_labels": dict(sorted(endpoint.namespace_labels.items())),
         "ip": None if endpoint.ip is None else str(endpoint.ip),
         "new_namespace": endpoint.new_namespace,
+        "replica": endpoint.replica,
+        "ip_unknown": endpoint.ip_range is not None,
+        "ip_range": endpoint.ip_range,
+        "assumed_namespace_labels": endpoint.assumed_namespace_labels,
     }
 
 

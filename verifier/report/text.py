@@ -49,11 +49,20 @@ def endpoint_lines(endpoint: Endpoint) -> list[tuple[str, str]]:
         return [("external", str(endpoint.ip))]
     ns_kind = "new namespace" if endpoint.new_namespace else "namespace"
     pod = endpoint.name if endpoint.kind is EndpointKind.POD and endpoint.name else "new pod"
+    if endpoint.replica is not None:
+        pod = f"{pod} (replica {endpoint.replica})"
+    ns_labels = _labels(endpoint.namespace_labels)
+    if endpoint.assumed_namespace_labels:
+        ns_labels += "; assumed: the namespace is not in the input"
+    if endpoint.ip_range is not None:
+        ip = f"unknown (any free address in {endpoint.ip_range})"
+    else:
+        ip = str(endpoint.ip) if endpoint.ip is not None else "unknown"
     return [
-        (ns_kind, f"{endpoint.namespace} ({_labels(endpoint.namespace_labels)})"),
+        (ns_kind, f"{endpoint.namespace} ({ns_labels})"),
         ("pod", pod),
         ("labels", _labels(endpoint.labels)),
-        ("ip", str(endpoint.ip) if endpoint.ip is not None else "unknown"),
+        ("ip", ip),
     ]
 
 

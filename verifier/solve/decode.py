@@ -1,8 +1,12 @@
 """Turn a Z3 model into a concrete `Flow` that a person (and the oracle) can check.
 
-Inventory endpoints become real pods with their real addresses; hypothetical pods get the
-label values the model chose (``other`` codes become fresh values no selector mentions) and,
-in a new namespace, a fresh name; external endpoints get a real address that no pod has.
+Inventory endpoints become real pods with their real addresses; a pod whose IP the input
+does not give gets a free address of the region the model chose, and reports say "IP unknown:
+any free address in …" (the whole region decides alike). Two replicas of one template are
+``replica 1`` and ``replica 2``. Hypothetical pods get the label values the model chose
+(``other`` codes become fresh values no selector mentions) and, in a new namespace, a fresh
+name — two new namespaces with different labels get different names. External endpoints get
+a real address that no pod has. No two endpoints share an address.
 """
 
 from __future__ import annotations
@@ -14,11 +18,13 @@ from verifier.encode.vocab import ABSENT, KeyValues
 from verifier.model import (
     NAMESPACE_NAME_LABEL,
     ContainerPort,
+    IntervalSet,
     IPAddress,
     Pod,
     ip_key,
     key_to_ip,
 )
+from verifier.model.ip import range_text
 from verifier.results import Endpoint, EndpointKind, Flow
 
 
@@ -41,8 +47,6 @@ def _label(enc: Encoding, kv: KeyValues, code: int, key: str, *, namespace: bool
 
 def _pod_ip(pod: Pod, enc: Encoding, ip_value: int) -> IPAddress | None:
     """The pod's address in the region the model chose (members of a class share regions)."""
-    if not pod.ips:
-        return key_to_ip(ip_value)
     region = enc.inventory.regions.index(ip_value)
     for ip in pod.ips:
         if enc.inventory.regions.index(ip_key(ip)) == region:
@@ -50,19 +54,40 @@ def _pod_ip(pod: Pod, enc: Encoding, ip_value: int) -> IPAddress | None:
     return pod.ips[0]
 
 
-def _inventory_pod(enc: Encoding, pod: Pod, ip_value: int) -> Endpoint:
+def _region_text(enc: Encoding, ip_value: int) -> str:
+    """The free addresses a pod of unknown IP may have in the model's region, as text."""
+    lo, hi = enc.inventory.regions.interval(enc.inventory.regions.index(ip_value))
+    within = IntervalSet.of([(lo, hi)]).intersection(enc.inventory.pod_space)
+    return "; ".join(range_text(a, b) for a, b in within) or range_text(lo, hi)
+
+
+def _inventory_pod(enc: Encoding, pod: Pod, ip_value: int, replica: int | None, used: list[int]) -> Endpoint:
+    inv = enc.inventory
+    ip_range = None
+    if pod.ips:
+        ip = _pod_ip(pod, enc, ip_value)
+    else:
+        address = free_address(inv, enc.cluster, ip_value, inv.pod_space, used)
+        ip_value = address if address is not None else ip_value
+        used.append(ip_value)
+        ip = key_to_ip(ip_value)
+        ip_range = _region_text(enc, ip_value)
     return Endpoint(
         kind=EndpointKind.POD,
-        ip=_pod_ip(pod, enc, ip_value),
+        ip=ip,
         namespace=pod.namespace,
         name=pod.name,
         labels=dict(pod.labels),
         namespace_labels=dict(enc.cluster.namespace_labels(pod.namespace)),
         ports=pod.ports,
+        replica=replica,
+        ip_range=ip_range,
     )
 
 
-def _hypothetical(enc: Encoding, model: z3.ModelRef, ep: SymEndpoint, ip_value: int) -> Endpoint:
+def _hypothetical(
+    enc: Encoding, model: z3.ModelRef, ep: SymEndpoint, ip_value: int, new_names: dict[tuple[int, ...], str]
+) -> Endpoint:
     vocab = enc.vocab
     labels = {}
     for key, kv in vocab.pod_keys.items():
@@ -75,6 +100,17 @@ def _hypothetical(enc: Encoding, model: z3.ModelRef, ep: SymEndpoint, ip_value: 
         _label(enc, name_kv, _int(model, ep.ns_name), NAMESPACE_NAME_LABEL, namespace=True) or "new-namespace"
     )
     if new_ns:
+        # One new namespace has one label set: another label set is another namespace.
+        codes = tuple(_int(model, v) for v in ep.ns.values())
+        if codes in new_names:
+            ns_name = new_names[codes]
+        else:
+            taken = set(new_names.values()) | set(enc.cluster.namespaces)
+            base, i = ns_name, 1
+            while ns_name in taken:
+                i += 1
+                ns_name = f"{base}-{i}"
+            new_names[codes] = ns_name
         ns_labels = {NAMESPACE_NAME_LABEL: ns_name}
         for key, kv in vocab.ns_keys.items():
             if key == NAMESPACE_NAME_LABEL:
@@ -101,29 +137,39 @@ def _hypothetical(enc: Encoding, model: z3.ModelRef, ep: SymEndpoint, ip_value: 
 
 
 def decode_flow(enc: Encoding, model: z3.ModelRef) -> Flow:
-    """The concrete flow of a model. Source and destination are distinct pods."""
-    endpoints: list[Endpoint] = []
-    chosen: list[Pod] = []
-    used: list[int] = []
+    """The concrete flow of a model. Source and destination are distinct pods at distinct
+    addresses; one replicated template on both ends is two of its replicas."""
     inv = enc.inventory
+    picks: list[Pod | None] = []
     for ep in (enc.src, enc.dst):
+        if _bool(model, ep.is_pod) and not _bool(model, ep.hypothetical):
+            members = inv.classes[_int(model, ep.cls)].members
+            taken = [p for p in picks if p is not None]
+            picks.append(next((m for m in members if all(m is not c for c in taken)), members[0]))
+        else:
+            picks.append(None)
+    replicas: tuple[int | None, int | None] = (None, None)
+    if picks[0] is not None and picks[0] is picks[1]:
+        replicas = (1, 2)  # only a replicated template can be on both ends (flow_domain)
+
+    endpoints: list[Endpoint] = []
+    used: list[int] = []
+    new_names: dict[tuple[int, ...], str] = {}
+    for ep, pod, replica in zip((enc.src, enc.dst), picks, replicas, strict=True):
         lo, hi = inv.regions.interval(_int(model, ep.region))
         ip_value = lo + 1 if hi > lo else lo  # avoid network addresses such as 0.0.0.0
-        if not _bool(model, ep.is_pod):
+        if pod is not None:
+            endpoints.append(_inventory_pod(enc, pod, ip_value, replica, used))
+        elif not _bool(model, ep.is_pod):
             address = free_address(inv, enc.cluster, ip_value, inv.external_space, used)
             ip_value = address if address is not None else ip_value
             used.append(ip_value)
             endpoints.append(Endpoint(kind=EndpointKind.EXTERNAL, ip=key_to_ip(ip_value)))
-        elif _bool(model, ep.hypothetical):
+        else:
             address = free_address(inv, enc.cluster, ip_value, inv.pod_space, used)
             ip_value = address if address is not None else ip_value
             used.append(ip_value)
-            endpoints.append(_hypothetical(enc, model, ep, ip_value))
-        else:
-            members = inv.classes[_int(model, ep.cls)].members
-            pod = next((m for m in members if all(m is not c for c in chosen)), members[0])
-            chosen.append(pod)
-            endpoints.append(_inventory_pod(enc, pod, ip_value))
+            endpoints.append(_hypothetical(enc, model, ep, ip_value, new_names))
     return Flow(
         source=endpoints[0],
         destination=endpoints[1],

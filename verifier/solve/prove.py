@@ -6,6 +6,10 @@
 
 Every decoded flow is replayed through the concrete oracle. The oracle also names the rules
 involved; if it ever disagreed with Z3 the result is an ``error`` saying so, never a verdict.
+
+A proof over an empty scope proves nothing: when no flow of the universe is in the scope
+(a selector that matches no endpoint, ports no flow can have), the result is an ``error``
+naming the empty side, never a vacuous ``holds`` (design.md §2).
 """
 
 from __future__ import annotations
@@ -76,6 +80,36 @@ def _explain(decision: Decision) -> tuple[str, ...]:
     return tuple(lines)
 
 
+def _side_text(peers: tuple[SpecPeer, ...]) -> str:
+    return "; ".join(str(p) for p in peers)
+
+
+def _empty_scope(enc: Encoding, prop: Property, timeout_s: float, rlimit: int) -> str | None:
+    """Why no flow of ``enc``'s universe is in the scope of ``prop`` (None: some flow is, or
+    the solver could not tell — then the verdict stands on its own)."""
+    t = enc.t
+    universe = enc.universe.value
+    sides = (
+        ("from", prop.sources, enc.src),
+        ("to", prop.destinations, enc.dst),
+    )
+    for word, peers, ep in sides:
+        if peers is None:
+            continue
+        solver = make_solver(timeout_s, rlimit, enc.ctx)
+        solver.add(enc.domain(ep), t.or_([enc.spec_peer(p, ep) for p in peers]))
+        if check(solver).answer is Answer.UNSAT:
+            return f"empty scope: no endpoint of the {universe} universe matches {word}: {_side_text(peers)}"
+    solver = make_solver(timeout_s, rlimit, enc.ctx)
+    solver.add(enc.domain(enc.src), enc.domain(enc.dst), enc.flow_domain(), enc.scope(prop))
+    if check(solver).answer is Answer.UNSAT:
+        return (
+            f"empty scope: no flow of the {universe} universe is in this property's scope "
+            "(a flow needs a pod on one end, two distinct endpoints and a port its destination can have)"
+        )
+    return None
+
+
 def prove(
     cluster: Cluster,
     enc: Encoding,
@@ -121,6 +155,9 @@ def prove(
     if outcome.answer is Answer.UNKNOWN:
         return result.model_copy(update={"verdict": Verdict.UNKNOWN, "reason": f"solver: {outcome.reason}"})
     if outcome.answer is Answer.UNSAT:
+        empty = _empty_scope(enc, prop, timeout_s, rlimit)
+        if empty is not None:
+            return result.model_copy(update={"verdict": Verdict.ERROR, "reason": empty})
         if prop.expect is Expect.REACHABLE:
             return result.model_copy(
                 update={
