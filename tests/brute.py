@@ -165,21 +165,40 @@ def _taken(cluster: Cluster) -> set[int]:
     return {ip_key(ip) for pod in cluster.pods for ip in pod.ips}
 
 
-def _pod_endpoints(cluster: Cluster, pod: Pod, keys: list[int], pod_space: IntervalSet) -> Iterator[Endpoint]:
+def namespace_label_sets(cluster: Cluster, name: str, props: list[Property]) -> list[dict[str, str]]:
+    """The label sets a namespace may carry: its own, or — when the input only references it —
+    every combination of the mentioned keys and values (its name fixed)."""
+    if not cluster.labels_unknown(name):
+        return [dict(cluster.namespace_labels(name))]
+    _, ns_sels = _selectors(cluster, props)
+    out = []
+    for labels in _label_space(ns_sels):
+        labels = {k: v for k, v in labels.items() if k != NAMESPACE_NAME_LABEL}
+        labels[NAMESPACE_NAME_LABEL] = name
+        if labels not in out:
+            out.append(labels)
+    return out
+
+
+def _pod_endpoints(
+    cluster: Cluster, pod: Pod, keys: list[int], pod_space: IntervalSet, props: list[Property] | None = None
+) -> Iterator[Endpoint]:
     taken = _taken(cluster)
     ips = list(pod.ips) or [key_to_ip(k) for k in keys if k in pod_space and k not in taken]
-    for ip in ips:
-        for replica in (1, 2) if pod.replicated else (None,):
-            yield Endpoint(
-                kind=EndpointKind.POD,
-                ip=ip,
-                namespace=pod.namespace,
-                name=pod.name,
-                labels=dict(pod.labels),
-                namespace_labels=cluster.namespace_labels(pod.namespace),
-                ports=pod.ports,
-                replica=replica,
-            )
+    for ns_labels in namespace_label_sets(cluster, pod.namespace, props or []):
+        for ip in ips:
+            for replica in (1, 2) if pod.replicated else (None,):
+                yield Endpoint(
+                    kind=EndpointKind.POD,
+                    ip=ip,
+                    namespace=pod.namespace,
+                    name=pod.name,
+                    labels=dict(pod.labels),
+                    namespace_labels=ns_labels,
+                    ports=pod.ports,
+                    replica=replica,
+                    assumed_namespace_labels=cluster.labels_unknown(pod.namespace),
+                )
 
 
 def _hypothetical(
@@ -187,7 +206,9 @@ def _hypothetical(
 ) -> Iterator[Endpoint]:
     pod_sels, ns_sels = _selectors(cluster, props)
     namespaces: list[tuple[str, dict[str, str], bool]] = [
-        (n.name, n.labels, False) for n in cluster.namespaces.values()
+        (n.name, labels, False)
+        for n in cluster.namespaces.values()
+        for labels in namespace_label_sets(cluster, n.name, props)
     ]
     mentioned_names = set()
     for sel in ns_sels:
@@ -263,10 +284,10 @@ def brute_force_verdict(
     pod_space = options.pod_ip_space()
     externals = _externals(cluster, keys, options)
     if universe is Universe.INVENTORY:
-        pods = [ep for pod in cluster.pods for ep in _pod_endpoints(cluster, pod, keys, pod_space)]
+        pods = [ep for pod in cluster.pods for ep in _pod_endpoints(cluster, pod, keys, pod_space, props)]
     else:
         pods = list(_hypothetical(cluster, props, keys, pod_space))
-        pods += [ep for pod in cluster.pods for ep in _pod_endpoints(cluster, pod, keys, pod_space)]
+        pods += [ep for pod in cluster.pods for ep in _pod_endpoints(cluster, pod, keys, pod_space, props)]
     endpoints = pods + externals
     names = _named(cluster, props)
     want_allowed = prop.expect is not Expect.ALLOW
@@ -322,4 +343,4 @@ def inventory_flows(cluster: Cluster, options: AnalysisOptions) -> Iterator[Flow
                 yield Flow(source=src, destination=dst, port=port, protocol=proto)
 
 
-__all__ = ["brute_force_verdict", "in_scope", "inventory_flows", "ipaddress"]
+__all__ = ["brute_force_verdict", "in_scope", "inventory_flows", "ipaddress", "namespace_label_sets"]

@@ -155,12 +155,29 @@ def make_cluster(
     pods: Sequence[Pod] = (),
     policies: Sequence[NetworkPolicy] = (),
     namespaces: Mapping[str, Mapping[str, str]] | None = None,
+    *,
+    undeclared: Iterable[str] = (),
+    assume_unlabelled: bool = False,
 ) -> Cluster:
-    """A cluster; namespaces not given explicitly exist with just their name label."""
-    spaces = {name: make_namespace(name, labels) for name, labels in (namespaces or {}).items()}
-    for ns in [p.namespace for p in pods] + [p.namespace for p in policies]:
+    """A cluster; namespaces not given explicitly exist with just their name label.
+    ``undeclared`` namespaces are only referenced (as a namespace a dump lacks): their labels
+    besides the name are unknown unless ``assume_unlabelled``."""
+    hidden = set(undeclared)
+    spaces = {
+        name: make_namespace(name, labels)
+        for name, labels in (namespaces or {}).items()
+        if name not in hidden
+    }
+    for ns in [p.namespace for p in pods] + [p.namespace for p in policies] + sorted(hidden):
+        if ns in hidden:
+            spaces.setdefault(ns, Namespace(name=ns, labels={NAMESPACE_NAME_LABEL: ns}, declared=False))
         spaces.setdefault(ns, make_namespace(ns))
-    return Cluster(namespaces=spaces, pods=tuple(pods), policies=tuple(policies))
+    return Cluster(
+        namespaces=spaces,
+        pods=tuple(pods),
+        policies=tuple(policies),
+        assume_unlabelled_namespaces=assume_unlabelled,
+    )
 
 
 def flow(source: Endpoint, destination: Endpoint, number: int = 80, protocol: str = "TCP") -> Flow:
@@ -376,8 +393,9 @@ _V6S = st.permutations(V6_POOL)
 
 
 @st.composite
-def clusters(draw: st.DrawFn, max_pods: int = 6, max_policies: int = 4) -> Cluster:
-    """A random valid cluster: 1-3 labelled namespaces, pods, namespace-local policies."""
+def clusters(draw: st.DrawFn, max_pods: int = 6, max_policies: int = 4, undeclared: bool = False) -> Cluster:
+    """A random valid cluster: 1-3 labelled namespaces, pods, namespace-local policies; with
+    ``undeclared``, now and then a namespace the input only references (unknown labels)."""
     names = draw(_NS_NAMES)
     spaces = {n: draw(_NS_LABEL_DICTS) for n in names}
     v4s = draw(_V4S)
@@ -393,7 +411,10 @@ def clusters(draw: st.DrawFn, max_pods: int = 6, max_policies: int = 4) -> Clust
         pol_list.append(
             make_policy(draw(where), f"np{i}", selector, ingress=ingress, egress=egress, policy_types=types)
         )
-    return make_cluster(pod_list, pol_list, spaces)
+    # Now and then a namespace the input only references (a dump without Namespace objects):
+    # its labels are unknown, and every label set it could carry counts.
+    hidden = draw(st.sampled_from(((),) * 3 + ((names[-1],),))) if undeclared else ()
+    return make_cluster(pod_list, pol_list, spaces, undeclared=hidden)
 
 
 _BLOCK_RULES = st.lists(
@@ -408,7 +429,7 @@ _BLOCK_TYPES = st.sampled_from((["Ingress"], ["Egress"], ["Ingress", "Egress"]))
 def ipblock_clusters(draw: st.DrawFn, max_pods: int = 4, max_policies: int = 2) -> Cluster:
     """`clusters` plus pods without IP and a policy whose only peers are ipBlocks, so that cells
     depending on an unknown pod IP (allowed for some addresses only) come up often."""
-    base = draw(clusters(max_pods=max_pods, max_policies=max_policies))
+    base = draw(clusters(max_pods=max_pods, max_policies=max_policies, undeclared=False))
     names = sorted(base.namespaces)
     where = st.sampled_from(names)
     extra = [

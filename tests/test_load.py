@@ -113,8 +113,16 @@ def test_the_documentation_policy_is_parsed_with_locations(tmp_path: Path) -> No
     assert result.cluster.namespaces["default"].labels == {NAMESPACE_NAME_LABEL: "default"}
     assert not result.cluster.namespaces["default"].declared
     assert [n for n in notices(result) if "Namespace default" in n] == [
-        f"{file}:4:3: warning: Namespace default: not declared in the input: assumed to exist with "
-        f"only the label {NAMESPACE_NAME_LABEL}=default"
+        f"{file}:4:3: warning: Namespace default: not declared in the input: its labels besides "
+        f"{NAMESPACE_NAME_LABEL}=default are unknown, so results hold for every label set it could carry "
+        "(--assume-unlabelled-namespaces assumes it has none)"
+    ]
+    assert result.cluster.labels_unknown("default")
+    assumed = load_cluster([str(tmp_path / "in.yaml")], assume_unlabelled_namespaces=True)
+    assert not assumed.cluster.labels_unknown("default")
+    assert [n for n in notices(assumed) if "Namespace default" in n] == [
+        f"{file}:4:3: warning: Namespace default: not declared in the input: assumed to carry only the "
+        f"label {NAMESPACE_NAME_LABEL}=default (--assume-unlabelled-namespaces)"
     ]
 
 

@@ -263,6 +263,10 @@ def test_check_json_contract() -> None:
             "namespace_labels": {"kubernetes.io/metadata.name": "ns-fresh", "project": "other"},
             "ip": "172.17.2.1",
             "new_namespace": True,
+            "replica": None,
+            "ip_unknown": False,
+            "ip_range": None,
+            "assumed_namespace_labels": False,
         },
         "destination": {
             "kind": "pod",
@@ -272,6 +276,10 @@ def test_check_json_contract() -> None:
             "namespace_labels": {"kubernetes.io/metadata.name": "default"},
             "ip": "172.17.1.10",
             "new_namespace": False,
+            "replica": None,
+            "ip_unknown": False,
+            "ip_range": None,
+            "assumed_namespace_labels": False,
         },
         "port": 6379,
         "protocol": "TCP",
@@ -299,6 +307,10 @@ def test_check_json_contract() -> None:
         "namespace_labels": {},
         "ip": "10.0.0.1",
         "new_namespace": False,
+        "replica": None,
+        "ip_unknown": False,
+        "ip_range": None,
+        "assumed_namespace_labels": False,
     }
     assert by_name["frontend-reaches-db"]["counterexample"] is None
     assert by_name["hard-one"]["reason"] == "solver timeout after 0.01 s"

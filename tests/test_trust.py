@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from tests.strategies import (
     ip_peer,
+    ns_peer,
     make_cluster,
     make_pod,
     make_policy,
@@ -198,3 +199,30 @@ def test_two_new_namespaces_with_different_labels_have_different_names() -> None
     assert src.kind is dst.kind is EndpointKind.NEW_POD
     assert src.new_namespace and dst.new_namespace
     assert src.namespace != dst.namespace
+
+
+# --- an unknown label is unknown ---------------------------------------------------------------
+
+
+def _ops_and_db(assume: bool) -> Cluster:
+    db = make_pod("prod", "db", {"app": "db"}, ["10.0.0.9"])
+    tool = make_pod("ops", "tool", {"app": "tool"}, ["10.0.0.7"])
+    trusted = make_policy("prod", "db", sel(app="db"), ingress=[rule([ns_peer(sel(trusted="yes"))])])
+    return make_cluster([db, tool], [trusted], {"prod": {}}, undeclared=["ops"], assume_unlabelled=assume)
+
+
+def test_a_namespace_the_input_does_not_declare_may_carry_any_label() -> None:
+    prop = _prop(Expect.DENY, SpecPeer(namespace="ops"), SpecPeer(pod="prod/db"))
+    result = _one(_ops_and_db(assume=False), prop)
+    assert result.verdict is Verdict.VIOLATED and result.flow is not None
+    assert result.flow.source.assumed_namespace_labels
+    assert result.flow.source.namespace_labels.get("trusted") == "yes"
+    assert any("namespace ops is not in the input" in line for line in result.explanation)
+    # opting into "undeclared namespaces carry only their name" restores the proof
+    assert _one(_ops_and_db(assume=True), prop).verdict is Verdict.HOLDS
+    # the matrix never claims the cell: it depends on the labels
+    m = compute_matrix(_ops_and_db(assume=False), 80, Protocol.TCP, AnalysisOptions())
+    cell = (m.endpoints.index("ops/tool"), m.endpoints.index("prod/db"))
+    assert not m.allowed(*cell) and cell in m.conditional
+    m = compute_matrix(_ops_and_db(assume=True), 80, Protocol.TCP, AnalysisOptions())
+    assert not m.allowed(*cell) and cell not in m.conditional

@@ -150,7 +150,7 @@ def assert_same_verdict(
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(data=st.data(), cluster=clusters(max_pods=5, max_policies=3))
+@given(data=st.data(), cluster=clusters(max_pods=5, max_policies=3, undeclared=True))
 def test_inventory_verdicts_equal_exhaustive_oracle(data: st.DataObject, cluster: Cluster) -> None:
     assume(_no_duplicate_named_ports(cluster))
     prop = data.draw(properties(cluster))
@@ -283,7 +283,7 @@ def test_any_universe_verdicts_equal_exhaustive_oracle(data: st.DataObject, clus
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(data=st.data(), cluster=clusters(max_pods=5, max_policies=3))
+@given(data=st.data(), cluster=clusters(max_pods=5, max_policies=3, undeclared=True))
 def test_any_universe_contains_the_inventory(data: st.DataObject, cluster: Cluster) -> None:
     """The `any` universe contains every input pod as itself, at its real address, whatever
     ``--pod-cidr`` says (design.md §2): violated in inventory ⇒ violated in any, for deny and

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated, TextIO
 import typer
 
 from verifier.cli.common import (
+    AssumeNamespacesOpt,
     CheckFormat,
     CheckFormatOpt,
     IpblockPodsOpt,
@@ -153,6 +154,7 @@ def check(
     universe: UniverseOpt = None,
     pod_cidr: PodCidrOpt = None,
     ipblock_pods: IpblockPodsOpt = True,
+    assume_unlabelled_namespaces: AssumeNamespacesOpt = False,
     timeout: TimeoutOpt = 60.0,
     rlimit: RlimitOpt = 0,
     strict: StrictOpt = False,
@@ -180,12 +182,12 @@ def check(
     problems = []
     old = None
     try:
-        loaded = load_input(paths)
+        loaded = load_input(paths, assume_unlabelled_namespaces)
     except InputError as exc:
         problems.extend(exc.problems)
     if baseline:
         try:
-            old = load_input(baseline)
+            old = load_input(baseline, assume_unlabelled_namespaces)
         except InputError as exc:
             problems.extend(exc.problems)
     try:
@@ -243,6 +245,7 @@ def assert_(
     universe: UniverseOpt = None,
     pod_cidr: PodCidrOpt = None,
     ipblock_pods: IpblockPodsOpt = True,
+    assume_unlabelled_namespaces: AssumeNamespacesOpt = False,
     timeout: TimeoutOpt = 60.0,
     rlimit: RlimitOpt = 0,
     strict: StrictOpt = False,
@@ -274,7 +277,7 @@ def assert_(
         universe=options.universe,
         name=name,
     )
-    loaded = load_input(paths)
+    loaded = load_input(paths, assume_unlabelled_namespaces)
     report = run_check(loaded, [prop], options, quiet=quiet, no_color=no_color)
     emit_check(
         report,

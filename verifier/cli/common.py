@@ -142,6 +142,15 @@ RlimitOpt = Annotated[
         "gives the same result on every machine.",
     ),
 ]
+AssumeNamespacesOpt = Annotated[
+    bool,
+    typer.Option(
+        "--assume-unlabelled-namespaces",
+        help="Assume a namespace that the input references but does not declare carries only "
+        "its kubernetes.io/metadata.name label (default: its other labels are unknown, and "
+        "results hold for every label set it could carry).",
+    ),
+]
 StrictOpt = Annotated[bool, typer.Option("--strict", help="Exit 3 when a property is inconclusive.")]
 FormatOpt = Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")]
 CheckFormatOpt = Annotated[
@@ -247,10 +256,14 @@ def analysis_options(
     )
 
 
-def load_input(paths: Sequence[str]) -> LoadResult:
+def load_input(paths: Sequence[str], assume_unlabelled_namespaces: bool = False) -> LoadResult:
     from verifier.load import load_cluster
 
-    return load_cluster(list(paths), stdin=sys.stdin if "-" in paths else None)
+    return load_cluster(
+        list(paths),
+        stdin=sys.stdin if "-" in paths else None,
+        assume_unlabelled_namespaces=assume_unlabelled_namespaces,
+    )
 
 
 @contextmanager

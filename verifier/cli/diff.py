@@ -13,6 +13,7 @@ from verifier.cli.common import (
     EXIT_UNKNOWN,
     EXIT_USAGE,
     EXIT_VIOLATED,
+    AssumeNamespacesOpt,
     DiffFormat,
     DiffFormatOpt,
     FormatOpt,
@@ -108,6 +109,7 @@ def diff(
     universe: UniverseOpt = None,
     pod_cidr: PodCidrOpt = None,
     ipblock_pods: IpblockPodsOpt = True,
+    assume_unlabelled_namespaces: AssumeNamespacesOpt = False,
     timeout: TimeoutOpt = 60.0,
     rlimit: RlimitOpt = 0,
     strict: StrictOpt = False,
@@ -121,7 +123,7 @@ def diff(
     from verifier.results import RegionStatus, Verdict
 
     options = analysis_options(universe, pod_cidr, ipblock_pods, timeout, rlimit)
-    old, new, warnings = _load_pair(paths, against)
+    old, new, warnings = _load_pair(paths, against, assume_unlabelled_namespaces)
     result = run_diff(old, new, options, max_regions=max_regions, warnings=warnings, method=method.value)
     with open_output(output) as out:
         if fmt is DiffFormat.JSON:
@@ -170,15 +172,17 @@ def _worst(codes: list[int]) -> int:
     return EXIT_OK
 
 
-def _load_pair(old_paths: list[str], new_paths: list[str]) -> tuple[Cluster, Cluster, list[str]]:
+def _load_pair(
+    old_paths: list[str], new_paths: list[str], assume_unlabelled_namespaces: bool
+) -> tuple[Cluster, Cluster, list[str]]:
     problems = []
     old = new = None
     try:
-        old = load_input(old_paths)
+        old = load_input(old_paths, assume_unlabelled_namespaces)
     except InputError as exc:
         problems.extend(exc.problems)
     try:
-        new = load_input(new_paths)
+        new = load_input(new_paths, assume_unlabelled_namespaces)
     except InputError as exc:
         problems.extend(exc.problems)
     if problems:
@@ -207,6 +211,7 @@ def gate(
     universe: UniverseOpt = None,
     pod_cidr: PodCidrOpt = None,
     ipblock_pods: IpblockPodsOpt = True,
+    assume_unlabelled_namespaces: AssumeNamespacesOpt = False,
     timeout: TimeoutOpt = 60.0,
     rlimit: RlimitOpt = 0,
     strict: StrictOpt = False,
@@ -220,7 +225,7 @@ def gate(
     from verifier.spec import load_specs
 
     options = analysis_options(universe, pod_cidr, ipblock_pods, timeout, rlimit)
-    old, new, warnings = _load_pair(paths, against)
+    old, new, warnings = _load_pair(paths, against, assume_unlabelled_namespaces)
     properties = load_specs([intent])
     if name is not None:
         chosen = [p for p in properties if p.name == name]

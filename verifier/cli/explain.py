@@ -8,6 +8,7 @@ import typer
 
 from verifier.cli.common import (
     EXIT_OK,
+    AssumeNamespacesOpt,
     FormatOpt,
     IpblockPodsOpt,
     OutputFormat,
@@ -37,6 +38,7 @@ def explain(
         typer.Option("--port", "-p", metavar="PORT[/PROTO]", help="e.g. 6379/TCP, 53/UDP, or a named port."),
     ],
     ipblock_pods: IpblockPodsOpt = True,
+    assume_unlabelled_namespaces: AssumeNamespacesOpt = False,
     fmt: FormatOpt = OutputFormat.TEXT,
     output: OutputOpt = None,
 ) -> int:
@@ -47,7 +49,7 @@ def explain(
     from verifier.report import render_explain, write_explain_json
     from verifier.report.text import render_warnings
 
-    loaded = load_input(paths)
+    loaded = load_input(paths, assume_unlabelled_namespaces)
     flow = make_flow(loaded.cluster, source, destination, port)
     result = run_explain(loaded.cluster, flow, ipblock_pods=ipblock_pods)
     render_warnings((str(n) for n in loaded.notices), stderr_console())

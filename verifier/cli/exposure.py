@@ -9,6 +9,7 @@ import typer
 from verifier.cli.common import (
     EXIT_OK,
     EXIT_UNKNOWN,
+    AssumeNamespacesOpt,
     FormatOpt,
     IpblockPodsOpt,
     OutputFormat,
@@ -45,6 +46,7 @@ def exposure(
     universe: UniverseOpt = None,
     pod_cidr: PodCidrOpt = None,
     ipblock_pods: IpblockPodsOpt = True,
+    assume_unlabelled_namespaces: AssumeNamespacesOpt = False,
     timeout: TimeoutOpt = 60.0,
     rlimit: RlimitOpt = 0,
     strict: StrictOpt = False,
@@ -63,7 +65,7 @@ def exposure(
     peer = destination_peer(
         None if to_ns is None else parse_selector(to_ns), None if to_pod is None else parse_selector(to_pod)
     )
-    loaded = load_input(paths)
+    loaded = load_input(paths, assume_unlabelled_namespaces)
     result = run_exposure(
         loaded.cluster, peer, options, max_regions=max_regions, warnings=[str(n) for n in loaded.notices]
     )

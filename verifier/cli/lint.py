@@ -10,6 +10,7 @@ import typer
 from verifier.cli.common import (
     EXIT_OK,
     EXIT_VIOLATED,
+    AssumeNamespacesOpt,
     IpblockPodsOpt,
     LintFormat,
     LintFormatOpt,
@@ -46,6 +47,7 @@ def lint(
     universe: UniverseOpt = None,
     pod_cidr: PodCidrOpt = None,
     ipblock_pods: IpblockPodsOpt = True,
+    assume_unlabelled_namespaces: AssumeNamespacesOpt = False,
     timeout: TimeoutOpt = 60.0,
     rlimit: RlimitOpt = 0,
     fmt: LintFormatOpt = LintFormat.TEXT,
@@ -58,7 +60,7 @@ def lint(
     from verifier.results import Severity
 
     options = analysis_options(universe, pod_cidr, ipblock_pods, timeout, rlimit)
-    loaded = load_input(paths)
+    loaded = load_input(paths, assume_unlabelled_namespaces)
     report = run_lint(loaded.cluster, options, paths=paths, warnings=[str(n) for n in loaded.notices])
     with open_output(output) as out:
         if fmt is LintFormat.JSON:

@@ -9,6 +9,7 @@ import typer
 
 from verifier.cli.common import (
     EXIT_OK,
+    AssumeNamespacesOpt,
     IpblockPodsOpt,
     OutputOpt,
     Paths,
@@ -80,6 +81,7 @@ def matrix(
     ] = None,
     pod_cidr: PodCidrOpt = None,
     ipblock_pods: IpblockPodsOpt = True,
+    assume_unlabelled_namespaces: AssumeNamespacesOpt = False,
     fmt: Annotated[
         MatrixFormat, typer.Option("--format", "-f", help="Output format (docs/matrix.md).")
     ] = MatrixFormat.TEXT,
@@ -110,7 +112,7 @@ def matrix(
         raise UsageError("--protocol needs --port (without --port every protocol is reported)")
     selector = parse_selector(pod) if pod is not None else None
     options = analysis_options(None, pod_cidr, ipblock_pods)
-    loaded = load_input(paths)
+    loaded = load_input(paths, assume_unlabelled_namespaces)
     cluster = loaded.cluster
     keep = selected_endpoints(cluster, namespaces or (), selector)
     notices = tuple(str(n) for n in loaded.notices)

@@ -199,7 +199,8 @@ class Encoding:
         return found
 
     def _namespace_labels(self, ep: SymEndpoint) -> z3.BoolRef:
-        """An existing namespace's name fixes all its labels (one implication per namespace)."""
+        """An existing namespace's name fixes all its labels (one implication per namespace);
+        a namespace the input only references keeps its other labels free (unknown)."""
         return self._memo("namespace_labels", ep, lambda: self._build_namespace_labels(ep))
 
     def _build_namespace_labels(self, ep: SymEndpoint) -> z3.BoolRef:
@@ -209,6 +210,10 @@ class Encoding:
         if not other_keys:
             return t.true
         for ns in self.cluster.namespaces.values():
+            if self.cluster.labels_unknown(ns.name):
+                fixed = [t.le_const(ep.ns[k], self.vocab.ns_keys[k].other) for k in other_keys]
+                out.append(t.implies(t.eq(ep.ns_name, self._name_code(ns.name)), t.and_(fixed)))
+                continue
             codes = self.vocab.ns_codes(ns.labels)
             fixed = [
                 t.eq(ep.ns[k], c)
@@ -353,23 +358,23 @@ class Encoding:
                 t.in_ranges(src.region, self.inventory.free_two),
             ),
         ]
-        # Two new namespaces of one mentioned name are one namespace, with one label set (new
-        # namespaces named ``other`` are told apart by the decoder, which names them).
-        name_kv = self.vocab.ns_keys[NAMESPACE_NAME_LABEL]
-        one_ns = t.and_(
-            [
-                src.is_pod,
-                dst.is_pod,
-                src.hypothetical,
-                dst.hypothetical,
-                src.new_ns,
-                dst.new_ns,
-                t.eq_vars(src.ns_name, dst.ns_name),
-                t.not_(t.eq(src.ns_name, name_kv.other)),
-            ]
-        )
-        same_labels = t.and_([t.eq_vars(src.ns[k], dst.ns[k]) for k in self.vocab.ns_keys])
-        parts.append(t.implies(one_ns, same_labels))
+        # One namespace has one label set: two ends in namespaces of one name carry the same
+        # labels — this matters where labels are free (a namespace the input only references,
+        # a new namespace of a mentioned name). New namespaces named ``other`` are told apart
+        # by the decoder, which names them.
+        label_keys = [k for k in self.vocab.ns_keys if k != NAMESPACE_NAME_LABEL]
+        if label_keys:
+            name_kv = self.vocab.ns_keys[NAMESPACE_NAME_LABEL]
+            one_ns = t.and_(
+                [
+                    src.is_pod,
+                    dst.is_pod,
+                    t.eq_vars(src.ns_name, dst.ns_name),
+                    t.not_(t.and_([src.new_ns, dst.new_ns, t.eq(src.ns_name, name_kv.other)])),
+                ]
+            )
+            same_labels = t.and_([t.eq_vars(src.ns[k], dst.ns[k]) for k in label_keys])
+            parts.append(t.implies(one_ns, same_labels))
         # The same inventory pod on both ends is self traffic, which no property covers;
         # a class with several members (or a replicated template) offers two distinct pods.
         first_single = self.inventory.first_single

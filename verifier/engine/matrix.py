@@ -36,7 +36,7 @@ Addresses (the documented contract of ``MatrixResult``):
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from verifier.engine.bits import from_indices, full, gather_columns, iter_bits, transpose
 from verifier.engine.classes import Family, Partition, equivalence_classes
@@ -70,6 +70,9 @@ class _Columns:
     with_key: dict[str, int]
     by_port_name: dict[str, int]
     by_block: dict[IPBlock, int]
+    # A namespace whose labels are unknown (referenced, not declared): False = a selector
+    # matches it only if it matches every label set it may carry, True = if it matches some.
+    optimistic: bool = False
     _selectors: dict[LabelSelector, int] = field(default_factory=dict)
     _ns_selectors: dict[LabelSelector, int] = field(default_factory=dict)
 
@@ -101,8 +104,9 @@ class _Columns:
         if cached is not None:
             return cached
         acc = 0
+        test = self.cluster.namespace_may_match if self.optimistic else self.cluster.namespace_must_match
         for ns, bits in self.by_namespace.items():
-            if selector.matches(self.cluster.namespace_labels(ns)):
+            if test(ns, selector):
                 acc |= bits
         self._ns_selectors[selector] = acc
         return acc
@@ -251,6 +255,11 @@ class Prepared:
     eg_pattern: list[int]  # per class: bitset over eg_policies isolating it for egress
     in_pattern: list[int]  # per class: bitset over in_policies isolating it for ingress
     peers: dict[tuple[Direction, int, int], int] = field(default_factory=dict)
+    # With namespaces whose labels are unknown: the same, with their namespace selectors read
+    # optimistically (self is the pessimistic reading). A flow is allowed iff both sides allow
+    # it, and each side only grows when more peers match, so the pessimistic matrix is what
+    # every label set allows and the optimistic one bounds what some label set allows.
+    optimistic: Prepared | None = None
 
     @property
     def n_classes(self) -> int:
@@ -288,7 +297,7 @@ def prepare(cluster: Cluster, options: AnalysisOptions, part: Partition) -> Prep
     in_policies = [p for p in cluster.policies if p.affects(Direction.INGRESS)]
     eg_of_col = transpose([selected(p) for p in eg_policies], size) if eg_policies else [0] * size
     in_of_col = transpose([selected(p) for p in in_policies], size) if in_policies else [0] * size
-    return Prepared(
+    prep = Prepared(
         part=part,
         columns=columns,
         class_cols=class_cols,
@@ -300,6 +309,10 @@ def prepare(cluster: Cluster, options: AnalysisOptions, part: Partition) -> Prep
         eg_pattern=[eg_of_col[c] for c in first_col],
         in_pattern=[in_of_col[c] for c in first_col],
     )
+    if cluster.unknown_label_namespaces:
+        optimistic = replace(columns, optimistic=True, _ns_selectors={})
+        prep.optimistic = replace(prep, columns=optimistic, peers={})
+    return prep
 
 
 @dataclass
@@ -420,7 +433,19 @@ def class_rows(prep: Prepared, port: int, protocol: Protocol) -> tuple[list[int]
 
     Row ``a`` is a bitset over destination classes. A cell of a class with itself is what two
     *distinct* pods of that class get (self traffic is added when expanding to pods).
+    Namespaces whose labels are unknown make a cell conditional when some but not every label
+    set allows it (`Prepared.optimistic`).
     """
+    if prep.optimistic is not None:
+        every, cond_every = _class_rows(prep, port, protocol)
+        some, cond_some = _class_rows(prep.optimistic, port, protocol)
+        return every, [
+            (s | c | ce) & ~e for e, s, c, ce in zip(every, some, cond_some, cond_every, strict=True)
+        ]
+    return _class_rows(prep, port, protocol)
+
+
+def _class_rows(prep: Prepared, port: int, protocol: Protocol) -> tuple[list[int], list[int]]:
     part = prep.part
     n_classes = prep.n_classes
     unknown = [c.ip_unknown for c in part.classes]
@@ -543,7 +568,12 @@ def class_columns(prep: Prepared, port: int, protocol: Protocol) -> tuple[list[i
     allowed: list[int] = []
     cond: list[int] = []
     column_of: list[int] = []
-    if not prep.space and prep.columns.size == n_classes and len(prep.families) <= 1:
+    if (
+        not prep.space
+        and prep.columns.size == n_classes
+        and len(prep.families) <= 1
+        and prep.optimistic is None
+    ):
         sides = _sides(prep, port, protocol)
         members: list[list[int]] = [[] for _ in sides.eg_rows]
         for a, e in enumerate(sides.eg_row_of_class):

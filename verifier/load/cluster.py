@@ -476,7 +476,7 @@ class _ClusterLoader:
                 message += "NetworkPolicies allow"
             self.diag.notices.append(Notice(location, obj, message))
 
-    def finish(self) -> LoadResult:
+    def finish(self, assume_unlabelled_namespaces: bool = False) -> LoadResult:
         self._ignored_notices()
         self._apply_autoscalers()
         dropped = self._drop_represented_templates()
@@ -488,27 +488,41 @@ class _ClusterLoader:
             namespaces[name] = Namespace.model_construct(
                 name=name, labels={NAMESPACE_NAME_LABEL: name}, declared=False, location=where
             )
-            self.diag.notices.append(
-                Notice(
-                    where,
-                    f"Namespace {name}",
-                    f"not declared in the input: assumed to exist with only the label "
-                    f"{NAMESPACE_NAME_LABEL}={name}",
+            if assume_unlabelled_namespaces:
+                message = (
+                    f"not declared in the input: assumed to carry only the label {NAMESPACE_NAME_LABEL}={name} "
+                    "(--assume-unlabelled-namespaces)"
                 )
-            )
+            else:
+                message = (
+                    f"not declared in the input: its labels besides {NAMESPACE_NAME_LABEL}={name} are unknown, "
+                    "so results hold for every label set it could carry "
+                    "(--assume-unlabelled-namespaces assumes it has none)"
+                )
+            self.diag.notices.append(Notice(where, f"Namespace {name}", message))
         if self.diag.problems:
             raise InputError(self.diag.problems)
-        cluster = Cluster.model_construct(namespaces=namespaces, pods=pods, policies=tuple(self.policies))
+        cluster = Cluster.model_construct(
+            namespaces=namespaces,
+            pods=pods,
+            policies=tuple(self.policies),
+            assume_unlabelled_namespaces=assume_unlabelled_namespaces,
+        )
         return LoadResult(cluster=cluster, notices=tuple(self.diag.notices))
 
 
-def load_cluster(paths: Sequence[str], *, stdin: TextIO | None = None) -> LoadResult:
+def load_cluster(
+    paths: Sequence[str], *, stdin: TextIO | None = None, assume_unlabelled_namespaces: bool = False
+) -> LoadResult:
     """Load every PATH (file, directory walked recursively, or ``-`` for `stdin`, default
     ``sys.stdin``) into one `Cluster`.
+
+    A namespace that objects reference but no Namespace declares has unknown labels besides
+    its name, unless ``assume_unlabelled_namespaces`` (`Cluster.labels_unknown`).
 
     Raises `InputError` listing every problem found across all files.
     """
     loader = _ClusterLoader()
     for doc in read_documents(paths, stdin, loader.diag.problems):
         loader.document(doc)
-    return loader.finish()
+    return loader.finish(assume_unlabelled_namespaces)

@@ -77,6 +77,28 @@ class LabelSelector(BaseModel):
                 return False
         return all(req.matches(labels) for req in self.match_expressions)
 
+    def may_match(self, known: Mapping[str, str]) -> bool:
+        """Some label set that agrees with ``known`` on its keys, and is free on every other
+        key, matches (a namespace the input does not declare: only its name is known)."""
+        free: dict[str, list[Requirement]] = {}
+        for req in self.requirements():
+            if req.key in known:
+                if not req.matches(known):
+                    return False
+            else:
+                free.setdefault(req.key, []).append(req)
+        for key, reqs in free.items():
+            # absent, a mentioned value, or a value nobody mentions: one of them must do
+            candidates: list[str | None] = [None, *sorted({v for r in reqs for v in r.values}), "\x00other"]
+            if not any(all(r.matches({} if c is None else {key: c}) for r in reqs) for c in candidates):
+                return False
+        return True
+
+    def must_match(self, known: Mapping[str, str]) -> bool:
+        """Every label set that agrees with ``known`` on its keys matches: each requirement is
+        on a known key (a requirement on a free key can always be falsified)."""
+        return all(req.key in known for req in self.requirements()) and self.matches(known)
+
     @property
     def is_empty(self) -> bool:
         """True for ``{}``, which selects every object."""

@@ -187,8 +187,9 @@ class NetworkPolicy(BaseModel):
 class Namespace(BaseModel):
     """A namespace; ``labels`` always include ``kubernetes.io/metadata.name``.
 
-    ``declared`` is False for namespaces only referenced by other objects (they exist with
-    just the name label, and the loader warns about it).
+    ``declared`` is False for namespaces only referenced by other objects: their labels are
+    then *unknown* besides the name (`Cluster.labels_unknown`), and ``labels`` hold the name
+    only.
     """
 
     model_config = ConfigDict(frozen=True, defer_build=True)
@@ -246,10 +247,33 @@ class Cluster(BaseModel):
     namespaces: dict[str, Namespace] = Field(default_factory=dict)
     pods: tuple[Pod, ...] = ()
     policies: tuple[NetworkPolicy, ...] = ()
+    assume_unlabelled_namespaces: bool = False
 
     @property
     def has_inventory(self) -> bool:
         return bool(self.pods)
+
+    def labels_unknown(self, name: str) -> bool:
+        """Whether the namespace's labels (besides its name) are unknown: it is referenced but
+        not declared, and the user did not opt into assuming it carries the name label only
+        (``assume_unlabelled_namespaces``). Analyses then hold for every label set it could
+        carry."""
+        ns = self.namespaces.get(name)
+        return ns is not None and not ns.declared and not self.assume_unlabelled_namespaces
+
+    @property
+    def unknown_label_namespaces(self) -> tuple[str, ...]:
+        return tuple(sorted(n for n in self.namespaces if self.labels_unknown(n)))
+
+    def namespace_may_match(self, name: str, selector: LabelSelector) -> bool:
+        """Some label set the namespace may carry matches ``selector``."""
+        labels = self.namespace_labels(name)
+        return selector.may_match(labels) if self.labels_unknown(name) else selector.matches(labels)
+
+    def namespace_must_match(self, name: str, selector: LabelSelector) -> bool:
+        """Every label set the namespace may carry matches ``selector``."""
+        labels = self.namespace_labels(name)
+        return selector.must_match(labels) if self.labels_unknown(name) else selector.matches(labels)
 
     def namespace_labels(self, name: str) -> dict[str, str]:
         ns = self.namespaces.get(name)

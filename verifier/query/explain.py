@@ -366,6 +366,12 @@ def explain(cluster: Cluster, flow: Flow, *, ipblock_pods: bool = True) -> Expla
             notes.append(f"the {name} {end.ip} is an external address: only the pod side is judged")
         elif end.ip is None:
             notes.append(f"the {name}'s IP is unknown: ipBlock peers cannot match it")
+        if end.is_pod and end.namespace is not None and cluster.labels_unknown(end.namespace):
+            notes.append(
+                f"namespace {end.namespace} is not in the input, so its labels are unknown: this explains "
+                f"the flow for the labels {_labels_text(end.namespace_labels)}; a namespaceSelector may "
+                "match it with other labels (declare the namespace, or --assume-unlabelled-namespaces)"
+            )
         if end.kind is EndpointKind.NEW_POD and end.new_namespace:
             notes.append(
                 f"namespace {end.namespace} is not in the input: it has only the {NAMESPACE_NAME_LABEL} label"

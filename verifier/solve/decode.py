@@ -61,7 +61,31 @@ def _region_text(enc: Encoding, ip_value: int) -> str:
     return "; ".join(range_text(a, b) for a, b in within) or range_text(lo, hi)
 
 
-def _inventory_pod(enc: Encoding, pod: Pod, ip_value: int, replica: int | None, used: list[int]) -> Endpoint:
+def _namespace_labels(
+    enc: Encoding, model: z3.ModelRef, ep: SymEndpoint, name: str
+) -> tuple[dict[str, str], bool]:
+    """The labels of an existing namespace: its real ones, or — when the input only references
+    it — the ones the model assumed (and True)."""
+    if not enc.cluster.labels_unknown(name):
+        return dict(enc.cluster.namespace_labels(name)), False
+    labels = {NAMESPACE_NAME_LABEL: name}
+    for key, kv in enc.vocab.ns_keys.items():
+        if key != NAMESPACE_NAME_LABEL:
+            value = _label(enc, kv, _int(model, ep.ns[key]), key, namespace=True)
+            if value is not None:
+                labels[key] = value
+    return labels, True
+
+
+def _inventory_pod(
+    enc: Encoding,
+    model: z3.ModelRef,
+    ep: SymEndpoint,
+    pod: Pod,
+    ip_value: int,
+    replica: int | None,
+    used: list[int],
+) -> Endpoint:
     inv = enc.inventory
     ip_range = None
     if pod.ips:
@@ -72,16 +96,18 @@ def _inventory_pod(enc: Encoding, pod: Pod, ip_value: int, replica: int | None, 
         used.append(ip_value)
         ip = key_to_ip(ip_value)
         ip_range = _region_text(enc, ip_value)
+    ns_labels, assumed = _namespace_labels(enc, model, ep, pod.namespace)
     return Endpoint(
         kind=EndpointKind.POD,
         ip=ip,
         namespace=pod.namespace,
         name=pod.name,
         labels=dict(pod.labels),
-        namespace_labels=dict(enc.cluster.namespace_labels(pod.namespace)),
+        namespace_labels=ns_labels,
         ports=pod.ports,
         replica=replica,
         ip_range=ip_range,
+        assumed_namespace_labels=assumed,
     )
 
 
@@ -118,8 +144,9 @@ def _hypothetical(
             value = _label(enc, kv, _int(model, ep.ns[key]), key, namespace=True)
             if value is not None:
                 ns_labels[key] = value
+        assumed = False
     else:
-        ns_labels = dict(enc.cluster.namespace_labels(ns_name))
+        ns_labels, assumed = _namespace_labels(enc, model, ep, ns_name)
     ports = []
     for (name, proto), var in ep.ports.items():
         number = _int(model, var)
@@ -133,6 +160,7 @@ def _hypothetical(
         namespace_labels=ns_labels,
         new_namespace=new_ns,
         ports=tuple(ports),
+        assumed_namespace_labels=assumed,
     )
 
 
@@ -159,7 +187,7 @@ def decode_flow(enc: Encoding, model: z3.ModelRef) -> Flow:
         lo, hi = inv.regions.interval(_int(model, ep.region))
         ip_value = lo + 1 if hi > lo else lo  # avoid network addresses such as 0.0.0.0
         if pod is not None:
-            endpoints.append(_inventory_pod(enc, pod, ip_value, replica, used))
+            endpoints.append(_inventory_pod(enc, model, ep, pod, ip_value, replica, used))
         elif not _bool(model, ep.is_pod):
             address = free_address(inv, enc.cluster, ip_value, inv.external_space, used)
             ip_value = address if address is not None else ip_value

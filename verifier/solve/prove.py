@@ -17,7 +17,7 @@ from __future__ import annotations
 from verifier.encode import Encoding, PodClass
 from verifier.model import Cluster, Direction, NetworkPolicy, Universe
 from verifier.oracle import decide
-from verifier.results import Decision, PropertyResult, Verdict
+from verifier.results import Decision, Flow, PropertyResult, Verdict
 from verifier.solve.decode import decode_flow
 from verifier.solve.gate import Answer, check, make_solver
 from verifier.spec import Expect, Property, SpecPeer
@@ -32,8 +32,8 @@ def _class_in_peer(cluster: Cluster, cls: PodClass, peer: SpecPeer) -> bool:
         return False
     if peer.namespace is not None and sample.namespace != peer.namespace:
         return False
-    if peer.namespace_selector is not None and not peer.namespace_selector.matches(
-        cluster.namespace_labels(sample.namespace)
+    if peer.namespace_selector is not None and not cluster.namespace_may_match(
+        sample.namespace, peer.namespace_selector
     ):
         return False
     return peer.pod_selector is None or peer.pod_selector.matches(sample.labels)
@@ -58,6 +58,19 @@ def _selecting(cluster: Cluster, classes: list[PodClass], direction: Direction) 
         if any(policy.pod_selector.matches(c.members[0].labels) for c in by_ns.get(policy.namespace, ())):
             out.append(policy)
     return out
+
+
+def _assumptions(flow: Flow) -> tuple[str, ...]:
+    """What the counterexample assumed about namespaces the input does not declare."""
+    out = []
+    for end in (flow.source, flow.destination):
+        if end.assumed_namespace_labels:
+            labels = ",".join(f"{k}={v}" for k, v in sorted(end.namespace_labels.items()))
+            out.append(
+                f"namespace {end.namespace} is not in the input, so its labels are unknown: "
+                f"this flow assumes {labels}"
+            )
+    return tuple(out)
 
 
 def _explain(decision: Decision) -> tuple[str, ...]:
@@ -185,7 +198,7 @@ def prove(
             "flow": flow,
             "decision": decision,
             "rules": decision.rules_involved(),
-            "explanation": _explain(decision),
+            "explanation": _explain(decision) + _assumptions(flow),
         }
     )
 
