@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from tests.strategies import (
     ip_peer,
-    ns_peer,
     make_cluster,
     make_pod,
     make_policy,
+    ns_peer,
     pod_peer,
     port,
     rule,
