@@ -365,7 +365,10 @@ def explain(cluster: Cluster, flow: Flow, *, ipblock_pods: bool = True) -> Expla
         if not end.is_pod:
             notes.append(f"the {name} {end.ip} is an external address: only the pod side is judged")
         elif end.ip is None:
-            notes.append(f"the {name}'s IP is unknown: ipBlock peers cannot match it")
+            notes.append(
+                f"the {name}'s IP is unknown: ipBlock peers are read as not matching it, so a verdict "
+                "that an ipBlock decides may differ for some addresses (matrix: conditional)"
+            )
         if end.is_pod and end.namespace is not None and cluster.labels_unknown(end.namespace):
             notes.append(
                 f"namespace {end.namespace} is not in the input, so its labels are unknown: this explains "
