@@ -276,7 +276,15 @@ def _box(
     ]
     proto_c: Constraint = None if len(protos) == len(PROTOCOLS) else protos
     port_c: Constraint = None if ports == (1, 65535) else ports
-    return Box(s_fixed + d_fixed, dims, [*s_cons, *d_cons, proto_c, port_c], {"src": s_kind, "dst": d_kind})
+    # Every pod has one address of one family (`applicable`): so has every flow of the box.
+    family = enc.cluster.pods[0].ips[0].version
+    return Box(
+        s_fixed + d_fixed,
+        dims,
+        [*s_cons, *d_cons, proto_c, port_c],
+        {"src": s_kind, "dst": d_kind},
+        family,
+    )
 
 
 def _example(

@@ -31,7 +31,7 @@ import z3
 from verifier.encode import PROTOCOLS, Encoding, SymEndpoint
 from verifier.encode.vocab import ABSENT, KeyValues
 from verifier.model import NAMESPACE_NAME_LABEL, IntervalSet, Universe, key_to_ip
-from verifier.model.ip import V6_OFFSET
+from verifier.model.ip import V4_SPACE, V6_OFFSET, V6_SPACE
 from verifier.oracle import pod_endpoint
 from verifier.results import (
     AddressRange,
@@ -65,10 +65,25 @@ class Dim:
 
 @dataclass
 class Box:
-    fixed: list[z3.BoolRef]  # the endpoint kinds, never widened
+    fixed: list[z3.BoolRef]  # the endpoint kinds (and the address family), never widened
     dims: list[Dim]
     constraints: list[Constraint]
     kinds: dict[str, EndpointKind]
+    # The packet's address family (4 or 6), fixed for the whole box: a box is read as a cross
+    # product of its sides, and a source and a destination of different families are no flow.
+    family: int | None = None
+
+
+def family_regions(enc: Encoding, family: int) -> tuple[int, int]:
+    """The region indices of one address family (IPv4 regions come first)."""
+    first_v6 = enc.inventory.regions.first_v6
+    return (0, first_v6 - 1) if family == 4 else (first_v6, len(enc.inventory.regions) - 1)
+
+
+def family_term(enc: Encoding, family: int) -> z3.BoolRef:
+    """Both endpoints' addresses are of ``family``."""
+    span = family_regions(enc, family)
+    return enc.t.and_([enc.t.in_ranges(ep.region, [span]) for ep in (enc.src, enc.dst)])
 
 
 def _value(model: z3.ModelRef, term: z3.ExprRef, is_bool: bool) -> int:
@@ -244,6 +259,15 @@ class Regions:
                 kept.discard(v)
         box.constraints[i] = frozenset(kept) if kept else current
 
+    def _within(self, inner: Box, outer: Box) -> bool:
+        """Whether every flow of ``inner`` (in the domain) lies in ``outer`` (unknown: no)."""
+        self.space.push()
+        self.space.add(self.box_term(inner), self.t.not_(self.box_term(outer)))
+        out = check(self.space, want_model=False)
+        self.space.pop()
+        self.calls += 1
+        return out.answer is Answer.UNSAT
+
     def generalise(self, box: Box) -> Box:
         for i, dim in enumerate(box.dims):
             if dim.bounds is not None:
@@ -258,10 +282,11 @@ class Regions:
 
     # --- dimensions of a model ------------------------------------------------------------------
     def _side(
-        self, ep: SymEndpoint, model: z3.ModelRef, side: str
+        self, ep: SymEndpoint, model: z3.ModelRef, side: str, family: int
     ) -> tuple[list[z3.BoolRef], list[Dim], EndpointKind]:
         enc, t = self.enc, self.t
-        region = Dim(side, "region", ep.region, bounds=(0, len(enc.inventory.regions) - 1))
+        # The address widens within the box's family only (the family is fixed).
+        region = Dim(side, "region", ep.region, bounds=family_regions(enc, family))
         if not _value(model, ep.is_pod, True):
             return [t.not_(ep.is_pod)], [region], EndpointKind.EXTERNAL
         hypothetical = enc.universe is Universe.ANY and bool(_value(model, ep.hypothetical, True))
@@ -305,8 +330,9 @@ class Regions:
 
     def seed_box(self, model: z3.ModelRef) -> Box:
         enc = self.enc
-        src_fixed, src_dims, src_kind = self._side(enc.src, model, "src")
-        dst_fixed, dst_dims, dst_kind = self._side(enc.dst, model, "dst")
+        family = 4 if _value(model, enc.src.region, False) < enc.inventory.regions.first_v6 else 6
+        src_fixed, src_dims, src_kind = self._side(enc.src, model, "src", family)
+        dst_fixed, dst_dims, dst_kind = self._side(enc.dst, model, "dst", family)
         dims = [
             *src_dims,
             *dst_dims,
@@ -317,7 +343,13 @@ class Regions:
         for d in dims:
             v = _value(model, d.term, d.is_bool)
             constraints.append((v, v) if d.bounds is not None else frozenset({v}))
-        return Box(src_fixed + dst_fixed, dims, constraints, {"src": src_kind, "dst": dst_kind})
+        return Box(
+            [family_term(enc, family), *src_fixed, *dst_fixed],
+            dims,
+            constraints,
+            {"src": src_kind, "dst": dst_kind},
+            family,
+        )
 
     # --- the loop -------------------------------------------------------------------------------
     def enumerate(
@@ -337,6 +369,7 @@ class Regions:
         finder = make_solver(self.timeout_s, self.rlimit, enc.ctx, incremental=True)
         finder.add(self.domain, self.formula)
         regions: list[FlowRegion] = []
+        boxes: list[Box] = []
         while True:
             out = check(finder, enc.prefer_ipv4())
             self.calls += 1
@@ -370,7 +403,11 @@ class Regions:
                 )
             self._seed_flow = flow
             box = self.generalise(self.seed_box(out.model))
-            regions.append(describe(enc, box, flow))
+            # The seed lies outside every earlier box, so the new box is inside none of them;
+            # but it may swallow an earlier one, which is then no region of its own.
+            kept = [i for i, b in enumerate(boxes) if not self._within(b, box)]
+            boxes = [boxes[i] for i in kept] + [box]
+            regions = [regions[i] for i in kept] + [describe(enc, box, flow)]
             finder.add(t.not_(self.box_term(box)))
 
 
@@ -450,40 +487,114 @@ def _pods_text(enc: Encoding, classes: Sequence[int]) -> tuple[tuple[PodGroup, .
     return tuple(groups), "; ".join(words)
 
 
-def _endpoint_set(enc: Encoding, box: Box, side: str) -> EndpointSet:
+def _family_space(family: int) -> IntervalSet:
+    return IntervalSet.of([V4_SPACE if family == 4 else V6_SPACE])
+
+
+def _families(space: IntervalSet) -> set[int]:
+    out = set()
+    for lo, hi in space:
+        if lo < V6_OFFSET:
+            out.add(4)
+        if hi >= V6_OFFSET:
+            out.add(6)
+    return out
+
+
+def _side_space(enc: Encoding, box: Box, c: Constraint) -> IntervalSet | None:
+    """The addresses a side's region constraint allows, within the box's family (None: any)."""
+    if isinstance(c, tuple):
+        regions = enc.inventory.regions
+        return IntervalSet.of([(regions.interval(c[0])[0], regions.interval(c[1])[1])])
+    return None if box.family is None else _family_space(box.family)
+
+
+def _two_pods(enc: Encoding, j: int) -> bool:
+    """A class that offers two distinct pods (two members, or a replicated template)."""
+    members = enc.inventory.classes[j].members
+    return len(members) > 1 or members[0].replicated
+
+
+def _side_classes(enc: Encoding, box: Box, side: str) -> list[int]:
+    """The inventory classes that add an endpoint to a pod side of the box: those in its class
+    set with an address in its region constraint and of the box's family. Z3 proves the box
+    as a formula, in which a class with no such address joins vacuously; a description must
+    not list it (it would claim flows that do not exist)."""
+    inv = enc.inventory
+    cons = {d.field: c for d, c in zip(box.dims, box.constraints, strict=True) if d.side == side}
+    c = cons["cls"]
+    if isinstance(c, frozenset):
+        classes = sorted(c)
+    elif enc.universe is Universe.INVENTORY:
+        classes = list(range(len(inv.classes)))
+    else:
+        classes = list(enc.singled_classes)
+    space = _side_space(enc, box, cons["region"])
+    if space is None:
+        return classes
+    kept = []
+    for j in classes:
+        regions = inv.classes[j].regions
+        if regions is None:
+            if inv.pod_space.intersection(space):
+                kept.append(j)
+        elif any(inv.regions.interval(r)[0] in space for r in regions):
+            kept.append(j)
+    return kept
+
+
+def _needs_family(enc: Encoding, box: Box, side: str, classes: Sequence[int] | None) -> bool:
+    """Whether the side, read without the box's family, also holds addresses of the other one."""
+    if box.family is None:
+        return False
+    cons = {d.field: c for d, c in zip(box.dims, box.constraints, strict=True) if d.side == side}
+    if isinstance(cons["region"], tuple):
+        return False
+    inv = enc.inventory
+    kind = box.kinds[side]
+    if kind is EndpointKind.EXTERNAL:
+        families = _families(inv.external_space)
+    elif kind is EndpointKind.NEW_POD:
+        families = _families(inv.pod_space)
+    else:
+        families = set()
+        for j in classes or ():
+            regions = inv.classes[j].regions
+            if regions is None:
+                families |= _families(inv.pod_space)
+            else:
+                families |= {4 if r < inv.regions.first_v6 else 6 for r in regions}
+    return families != {box.family}
+
+
+def _endpoint_set(
+    enc: Encoding, box: Box, side: str, classes: Sequence[int] | None = None, pin_family: bool = False
+) -> EndpointSet:
+    """One side of a box as people read it. ``classes``: the pod classes to list (a pod side);
+    ``pin_family``: say the box's address family on this side (neither side implies it)."""
     kind = box.kinds[side]
     cons = {d.field: c for d, c in zip(box.dims, box.constraints, strict=True) if d.side == side}
+    base = enc.inventory.external_space if kind is EndpointKind.EXTERNAL else enc.inventory.pod_space
+    addresses = _space(enc, cons["region"], base)
+    family_words = ""
+    if addresses is None and pin_family and box.family is not None:
+        addresses = address_ranges(base.intersection(_family_space(box.family)))
+        family_words = f"IPv{box.family}"
     if kind is EndpointKind.EXTERNAL:
-        addresses = _space(enc, cons["region"], enc.inventory.external_space)
-        where = (
-            "any external address"
-            if addresses is None
-            else "external " + ", ".join(str(a) for a in addresses)
-        )
+        if family_words:
+            where = f"any external {family_words} address"
+        elif addresses is None:
+            where = "any external address"
+        else:
+            where = "external " + ", ".join(str(a) for a in addresses)
         return EndpointSet(kind=kind, description=where, addresses=addresses)
-    addresses = _space(enc, cons["region"], enc.inventory.pod_space)
-    ip_text = "" if addresses is None else " with IP in " + ", ".join(str(a) for a in addresses)
+    if family_words:
+        ip_text = f" with an {family_words} address"
+    else:
+        ip_text = "" if addresses is None else " with IP in " + ", ".join(str(a) for a in addresses)
     if kind is EndpointKind.POD:
-        c = cons["cls"]
-        classes = (
-            sorted(c)
-            if isinstance(c, frozenset)
-            else (
-                list(range(len(enc.inventory.classes)))
-                if enc.universe is Universe.INVENTORY
-                else enc.singled_classes
-            )
-        )
-        region_c = cons["region"]
-        if isinstance(region_c, tuple):
-            a, b = region_c
-            classes = [
-                j
-                for j in classes
-                if enc.inventory.classes[j].regions is None
-                or any(a <= r <= b for r in enc.inventory.classes[j].regions or ())
-            ]
-        groups, text = _pods_text(enc, classes)
+        chosen = list(classes) if classes is not None else _side_classes(enc, box, side)
+        groups, text = _pods_text(enc, chosen)
         return EndpointSet(kind=kind, description=text + ip_text, groups=groups, addresses=addresses)
     vocab = enc.vocab
     name_kv = vocab.ns_keys[NAMESPACE_NAME_LABEL]
@@ -561,9 +672,21 @@ def describe(enc: Encoding, box: Box, example: Flow) -> FlowRegion:
     port = cons["port"]
     ports = (1, 65535) if port is None else port
     assert isinstance(ports, tuple)
+    classes: dict[str, list[int] | None] = {
+        side: _side_classes(enc, box, side) if box.kinds[side] is EndpointKind.POD else None
+        for side in ("src", "dst")
+    }
+    # One pod on one side: it is no destination (source) of its own on the other side.
+    for side, other in (("src", "dst"), ("dst", "src")):
+        mine, theirs = classes[side], classes[other]
+        if mine is None or theirs is None or len(mine) != 1 or len(theirs) < 2:
+            continue
+        if not _two_pods(enc, mine[0]) and mine[0] in theirs:
+            theirs.remove(mine[0])
+    pin = _needs_family(enc, box, "src", classes["src"]) and _needs_family(enc, box, "dst", classes["dst"])
     return FlowRegion(
-        source=_endpoint_set(enc, box, "src"),
-        destination=_endpoint_set(enc, box, "dst"),
+        source=_endpoint_set(enc, box, "src", classes["src"], pin),
+        destination=_endpoint_set(enc, box, "dst", classes["dst"]),
         protocols=protocols,
         ports=ports,
         example=example,
