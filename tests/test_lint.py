@@ -200,3 +200,31 @@ def test_cli_lint_json_and_fail_on() -> None:
     assert data["schema"] == "netverify.lint/v1"
     assert any(f["id"] == "NV011" and f["severity"] == "error" for f in data["findings"])
     assert runner.invoke(app, ["lint", SEED, "--fail-on", "never"]).exit_code == 0
+
+
+def test_redundancy_is_judged_for_every_pod_the_policy_could_select() -> None:
+    # Issue 9 §7: no pod of the input defines the named port `metrics`, so over the input the
+    # rule can never match; but a pod deployed tomorrow may define it, so deleting the rule is
+    # not safe advice: NV006 must not fire — in either universe (docs/questions.md).
+
+    pods = [make_pod("n", "srv", {"app": "srv"}, ["10.0.0.1"], [("http", 80)])]
+    policy = make_policy(
+        "n", "p", sel(app="srv"), ingress=[rule(None, [port("http")]), rule(None, [port("metrics")])]
+    )
+    cluster = make_cluster(pods, [policy], {"n": {}})
+    for universe in Universe:
+        for witnesses in (True, False):
+            report = lint(cluster, AnalysisOptions(universe=universe), witnesses=witnesses)
+            found = {(f.id, f.object) for f in report.findings if f.id in ("NV006", "NV007", "NV008")}
+            assert not found, (universe, witnesses, found)
+    # A rule that really is shadowed (same port, a subset of the peers) is still reported in both.
+    shadowed = make_policy(
+        "n",
+        "q",
+        sel(app="srv"),
+        ingress=[rule(None, [port("metrics")]), rule([pod_peer(sel(app="x"))], [port("metrics")])],
+    )
+    cluster = make_cluster(pods, [shadowed], {"n": {}})
+    for universe in Universe:
+        report = lint(cluster, AnalysisOptions(universe=universe))
+        assert ("NV006", "n/q ingress[1]") in {(f.id, f.object) for f in report.findings}, universe

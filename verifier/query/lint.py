@@ -1,8 +1,10 @@
 """``lint``: policies and rules that do not do what they look like they do.
 
 Every finding has a stable ID, a severity, the object and a one-line why (docs/questions.md
-lists them all). Findings backed by Z3 (NV002, NV004, NV006-NV008) are unsat proofs in the
-chosen universe; an ``unknown`` answer is listed under ``skipped``, never as a finding. Most
+lists them all). Findings backed by Z3 (NV002, NV004, NV006-NV008) are unsat proofs; NV002
+and NV004 in the `any` universe, NV006-NV008 over every pod the policy could ever select and
+every other endpoint (`verifier.solve.lint`), so they hold in both universes whatever pods
+come next; an ``unknown`` answer is listed under ``skipped``, never as a finding. Most
 of those questions have a "no finding" answer that one concrete flow shows; over an inventory
 such a witness (`verifier.query.lint_witness`, checked by the oracle) is tried first and Z3 is
 asked only when none is found (lint at 10,000 pods: 60 s -> 21 s, the same findings).

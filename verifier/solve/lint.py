@@ -9,10 +9,13 @@ when the policy (or one of its rules) changes, that end is in the policy's names
 its side needs only that namespace's policies. Redundancy is judged on the policy's own
 side (ingress at the destination / egress at the source): a rule is reported redundant iff
 that side's verdict never changes without it — a sufficient condition for the whole flow's
-verdict not to change, so every finding is still proved. The other end ranges over
+verdict not to change, so every finding is still proved. *Both* ends range over
 `Encoding.relaxed_domain` (every pod that could exist, in an existing or a new namespace,
-every external address), a superset of both universes: cheaper, and unsat there is unsat in both
-universes; redundancy that holds only because of which pods exist is left to NV003/NV005.
+with any labels and named ports, every external address), a superset of both universes, so
+a finding holds in both — in particular for every pod the policy could ever select, not only
+for the input's pods ("delete this rule" is advice about tomorrow's pods too: a rule on a
+named port that no pod of the input defines yet is not redundant). Redundancy that holds only
+because of which pods exist is left to NV003/NV005/NV010.
 """
 
 from __future__ import annotations
@@ -21,8 +24,8 @@ from collections.abc import Sequence
 
 import z3
 
-from verifier.encode import Encoding, PodClass
-from verifier.model import Direction, NetworkPolicy, Peer, Rule, Universe
+from verifier.encode import Encoding
+from verifier.model import Direction, NetworkPolicy, Peer, Rule
 from verifier.solve.gate import Answer, check, make_solver
 
 
@@ -36,24 +39,9 @@ class LintSolver:
         self.timeout_s = timeout_s
         self.rlimit = rlimit
         self.calls = 0
-        self._classes: dict[tuple[str, object], list[PodClass]] = {}
         self._solvers: dict[int, z3.Solver] = {}
         self._domains: dict[tuple[str, Direction], z3.BoolRef] = {}
         self._by_namespace: dict[int, tuple[Sequence[NetworkPolicy], dict[str, list[NetworkPolicy]]]] = {}
-
-    def _selected_classes(self, policy: NetworkPolicy) -> list[PodClass] | None:
-        """Inventory classes the policy selects (None in the `any` universe)."""
-        if self.enc.universe is not Universe.INVENTORY:
-            return None
-        key = (policy.namespace, policy.pod_selector)
-        if key not in self._classes:
-            inventory = self.enc.inventory
-            self._classes[key] = [
-                c
-                for c in (inventory.classes[i] for i in inventory.classes_in(policy.namespace))
-                if policy.pod_selector.matches(c.members[0].labels)
-            ]
-        return self._classes[key]
 
     def _sat(self, *terms: z3.BoolRef) -> Answer:
         # One incremental solver per encoding, each question in its own push/pop frame: the
@@ -104,9 +92,10 @@ class LintSolver:
         e, t = self.enc, self.enc.t
         ep = e.dst if direction is Direction.INGRESS else e.src
         other = e.src if direction is Direction.INGRESS else e.dst
+        # The governed end too ranges over every pod the policy could select (module docstring).
         return t.and_(
             [
-                e.domain(ep, self._selected_classes(policy)),
+                e.relaxed_domain(ep),
                 e.relaxed_domain(other),
                 e.flow_domain(),
                 e.selects(policy, ep),
