@@ -330,3 +330,80 @@ def test_grouped_rules_state_every_pair_exactly_once(cluster: object) -> None:
     with_traffic = {(s, d) for s in range(n) for d in range(n) if s != d and conn.pair(s, d)}
     assert set(named) == with_traffic
     assert all(count == 1 for count in named.values())
+
+
+# --- issue 9 §7: a rule whose only pair is a pod with itself is self traffic, not a rule ------
+
+
+def _self_rule_cluster(replicated: bool = False):  # type: ignore[no-untyped-def]
+    from tests.strategies import make_cluster, make_pod, make_policy, pod_peer, rule, sel
+
+    # a may send only to app=a pods: itself (self traffic) — or, replicated, its own replicas.
+    a = make_pod("default", "a", {"app": "a"}, ["10.0.0.1"])
+    if replicated:
+        a = make_pod("default", "a[Deployment]", {"app": "a"}, [], kind="Deployment").model_copy(
+            update={"replicated": True}
+        )
+    pods = [a, make_pod("default", "b", {"app": "b"}, ["10.0.0.2"]), make_pod("other", "c", {}, ["10.0.0.3"])]
+    policies = [
+        make_policy(
+            "default", "a-out", sel(app="a"), egress=[rule([pod_peer(sel(app="a"))])], policy_types=["Egress"]
+        ),
+        make_policy("default", "b-in", sel(app="b"), ingress=[], policy_types=["Ingress"]),
+    ]
+    return make_cluster(pods, policies, {"default": {}, "other": {}})
+
+
+def _views(conn: Connectivity, replicated: list[str] | None = None) -> dict[str, str]:
+    out: dict[str, str] = {}
+    text = io.StringIO()
+    render_connectivity(conn, Console(file=text, width=200), replicated=replicated)
+    out["text"] = text.getvalue()
+    for name, writer in (
+        ("markdown", write_connectivity_markdown),
+        ("dot", write_connectivity_dot),
+        ("html", write_connectivity_html),
+    ):
+        buf = io.StringIO()
+        writer(conn, buf, replicated=replicated)  # type: ignore[operator]
+        out[name] = buf.getvalue()
+    return out
+
+
+def test_a_pod_to_itself_is_no_rule_in_any_grouped_view() -> None:
+    conn = compute_connectivity(_self_rule_cluster(), AnalysisOptions())
+    view = grouped(conn)
+    a = conn.endpoints.index("default/a")
+    for r in view.rules:
+        src = {p for g in r.sources for p in view.sources[g]}
+        dst = {p for g in r.destinations for p in view.destinations[g]}
+        assert not (src == dst == {a}), r
+    views = _views(conn)
+    s_a = next(g for g, pods in enumerate(view.sources) if pods == (a,))
+    d_a = next(g for g, pods in enumerate(view.destinations) if pods == (a,))
+    assert f"S{s_a + 1} → D{d_a + 1}" not in views["text"]
+    assert f"| S{s_a + 1} | D{d_a + 1} |" not in views["markdown"]
+    assert f"S{s_a + 1} -> D{d_a + 1}" not in views["dot"]
+    assert f"[{s_a}, {d_a}," not in views["html"]
+
+
+def test_replicas_of_one_template_are_a_rule() -> None:
+    cluster = _self_rule_cluster(replicated=True)
+    conn = compute_connectivity(cluster, AnalysisOptions())
+    a = conn.endpoints.index("default/a[Deployment]")
+    for replicated in (None, ["default/a[Deployment]"]):
+        view = grouped(conn, replicated)
+        assert any(
+            {p for g in r.sources for p in view.sources[g]}
+            == {a}
+            == {p for g in r.destinations for p in view.destinations[g]}
+            for r in view.rules
+        )
+    # Told that no endpoint is replicated, the same cell is self traffic again.
+    view = grouped(conn, [])
+    assert not any(
+        {p for g in r.sources for p in view.sources[g]}
+        == {a}
+        == {p for g in r.destinations for p in view.destinations[g]}
+        for r in view.rules
+    )

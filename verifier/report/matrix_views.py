@@ -6,7 +6,11 @@ with identical rows and identical columns form a group (G1, G2, … in endpoint 
 each rule line ``sources → destinations: ports`` says that every source pod reaches every
 *other* destination pod on exactly those ports. Lines with the same destinations and ports
 are merged, so a rule names all the source groups it holds for. Self traffic is always
-allowed and never listed.
+allowed and never listed: a rule whose only pair is one pod with itself is dropped. A workload
+template that stands for two or more pods (`Pod.replicated`) is no such pod: its diagonal is
+replica-to-replica traffic, governed by policy, and stays. Callers pass the replicated
+endpoints (``replicated``); without that list every template (``ns/name[Kind]``) is taken to
+be possibly replicated, so that real traffic is never hidden.
 
 Writers stream: the JSON and csv forms expand classes to pods row by row while writing.
 """
@@ -16,8 +20,8 @@ from __future__ import annotations
 import bisect
 import html
 import json
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Collection, Iterator
+from dataclasses import dataclass, field
 from typing import TextIO
 
 from rich.console import Console
@@ -158,6 +162,14 @@ class Grouped:
     destinations: tuple[tuple[int, ...], ...]
     rules: tuple[GroupedRule, ...]
     namespace_sizes: dict[str, int]
+    replicated: frozenset[int] = field(default=frozenset())  # pods that stand for 2+ pods
+
+    def self_only(self, sources: tuple[int, ...], destinations: tuple[int, ...]) -> bool:
+        """Whether the only pair of these source and destination groups is one pod with
+        itself (self traffic, not a rule) — never for a replicated template."""
+        src = {p for g in sources for p in self.sources[g]}
+        dst = {p for g in destinations for p in self.destinations[g]}
+        return len(src) == 1 and src == dst and not src <= self.replicated
 
     def describe(self, pods: tuple[int, ...]) -> list[str]:
         """Pods as ``ns/*`` for a whole namespace of the view (two pods or more), else ``ns/name``."""
@@ -189,7 +201,15 @@ def _numbered(keys: list[int]) -> tuple[list[int], list[list[int]]]:
     return group_of, pods
 
 
-def grouped(conn: Connectivity) -> Grouped:
+def replicated_pods(conn: Connectivity, replicated: Collection[str] | None) -> frozenset[int]:
+    """Indices of the endpoints that stand for two or more pods (module docstring)."""
+    if replicated is None:
+        return frozenset(i for i, e in enumerate(conn.endpoints) if e.endswith("]"))
+    chosen = set(replicated)
+    return frozenset(i for i, e in enumerate(conn.endpoints) if e in chosen)
+
+
+def grouped(conn: Connectivity, replicated: Collection[str] | None = None) -> Grouped:
     """Group sources by row and destinations by column, merge rules (module docstring).
 
     Exact and deterministic; the work grows with the number of distinct rows times the
@@ -231,12 +251,22 @@ def grouped(conn: Connectivity) -> Grouped:
     for e in conn.endpoints:
         ns = e.partition("/")[0]
         sizes[ns] = sizes.get(ns, 0) + 1
-    return Grouped(
+    view = Grouped(
         endpoints=conn.endpoints,
         sources=tuple(tuple(p) for p in src_pods),
         destinations=tuple(tuple(p) for p in dst_pods),
-        rules=tuple(rules),
+        rules=(),
         namespace_sizes=sizes,
+        replicated=replicated_pods(conn, replicated),
+    )
+    kept = tuple(r for r in rules if not view.self_only(r.sources, r.destinations))
+    return Grouped(
+        endpoints=view.endpoints,
+        sources=view.sources,
+        destinations=view.destinations,
+        rules=kept,
+        namespace_sizes=sizes,
+        replicated=view.replicated,
     )
 
 
@@ -292,12 +322,16 @@ def _text_lines(conn: Connectivity, view: Grouped) -> Iterator[str]:
 
 
 def render_connectivity(
-    conn: Connectivity, console: Console, *, warnings_console: Console | None = None
+    conn: Connectivity,
+    console: Console,
+    *,
+    warnings_console: Console | None = None,
+    replicated: Collection[str] | None = None,
 ) -> None:
     """The compact text form: the two groupings, then one line per rule. The body goes out
     as one block (rich is slow per line, and a 100,000-pod view has tens of thousands)."""
     render_warnings(conn.warnings, warnings_console or console)
-    view = grouped(conn)
+    view = grouped(conn, replicated)
     console.print(Text(_summary(conn, view), style="bold"), soft_wrap=True)
     if not view.endpoints:
         console.print(Text("no endpoints: the input holds no pods or workloads"))
@@ -309,9 +343,11 @@ def _md(text: str) -> str:
     return text.replace("|", "\\|")
 
 
-def write_connectivity_markdown(conn: Connectivity, out: TextIO) -> None:
+def write_connectivity_markdown(
+    conn: Connectivity, out: TextIO, *, replicated: Collection[str] | None = None
+) -> None:
     """The grouped view as three GitHub-flavoured markdown tables."""
-    view = grouped(conn)
+    view = grouped(conn, replicated)
     out.write(f"## {_title(conn)}\n\n{_summary(conn, view)}\n\n")
     out.write("| source group | pods |\n|---|---|\n")
     for g, pods in enumerate(view.sources):
@@ -332,8 +368,7 @@ def _edges(view: Grouped) -> Iterator[tuple[int, int, str]]:
         text = rule.value.text()
         for s in rule.sources:
             for d in rule.destinations:
-                src, dst = view.sources[s], view.destinations[d]
-                if len(src) == 1 and src == dst:
+                if view.self_only((s,), (d,)):
                     continue
                 yield s, d, text
 
@@ -342,10 +377,12 @@ def _dot_string(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
-def write_connectivity_dot(conn: Connectivity, out: TextIO) -> None:
+def write_connectivity_dot(
+    conn: Connectivity, out: TextIO, *, replicated: Collection[str] | None = None
+) -> None:
     """A Graphviz digraph, left to right: source groups (boxes) → destination groups
     (ellipses), one edge per allowed pair labelled with the ports; a group's pods are its label."""
-    view = grouped(conn)
+    view = grouped(conn, replicated)
     out.write("digraph connectivity {\n  rankdir=LR;\n  node [fontname=Helvetica];\n")
     out.write(f"  label={_dot_string(_summary(conn, view))};\n")
     for prefix, shape, groups in (("S", "box", view.sources), ("D", "ellipse", view.destinations)):
@@ -465,11 +502,13 @@ group on the ports shown (hover for details).</p>
 """
 
 
-def write_connectivity_html(conn: Connectivity, out: TextIO) -> None:
+def write_connectivity_html(
+    conn: Connectivity, out: TextIO, *, replicated: Collection[str] | None = None
+) -> None:
     """A self-contained page (inline SVG drawn by inline JavaScript, no network access):
     source groups on the left, destination groups on the right, one arrow per allowed pair
     (ports as label or tooltip), then the groups and rules as tables."""
-    view = grouped(conn)
+    view = grouped(conn, replicated)
     data = {
         "sources": [{"size": len(p), "pods": view.describe(p)} for p in view.sources],
         "destinations": [{"size": len(p), "pods": view.describe(p)} for p in view.destinations],
