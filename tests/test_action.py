@@ -365,6 +365,82 @@ def test_action_baseline_git_ref_extracts_the_old_manifests(tmp_path: Path) -> N
     assert "## ✅ netverify diff: no flow changed (proved)" in (tmp_path / "step_summary").read_text()
 
 
+def _git_repo(tmp_path: Path) -> tuple[Path, list[str]]:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", "-c", "commit.gpgsign=false"]
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    return repo, git
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+def test_action_baseline_git_ref_path_added_by_the_pr_is_an_empty_baseline(tmp_path: Path) -> None:
+    # The ref has k8s/ (namespaces and pods) but not policies/, which the pull request adds:
+    # `git archive REF -- k8s policies` would fail ("pathspec did not match"); the missing path
+    # must be an empty baseline instead, with the present one still extracted.
+    repo, git = _git_repo(tmp_path)
+    (repo / "k8s").mkdir()
+    for f in ("namespaces.yaml", "pods.yaml"):
+        shutil.copy(ROOT / "examples" / "seed" / f, repo / "k8s" / f)
+    (repo / "allow.yaml").write_text(ALLOW_SPEC)
+    subprocess.run([*git, "add", "-A"], cwd=repo, check=True)
+    subprocess.run([*git, "commit", "-qm", "base"], cwd=repo, check=True)
+    (repo / "policies").mkdir()
+    shutil.copy(ROOT / "examples" / "seed" / "networkpolicy.yaml", repo / "policies" / "networkpolicy.yaml")
+    sarif = tmp_path / "pr.sarif"
+    inputs = {
+        "paths": "k8s policies",
+        "specs": "allow.yaml",
+        "baseline": "HEAD",
+        "sarif-file": str(sarif),
+        "install": "skip",
+    }
+    ctx, ran = run_action(inputs, tmp_path, cwd=repo)
+    steps = dict(ran)
+    assert steps["Resolve the baseline"] == 0
+    old = [Path(p) for p in ctx.outputs["baseline"]["paths"].split()]
+    assert [p.name for p in old] == ["k8s", "policies"]
+    assert sorted(f.name for f in old[0].iterdir()) == ["namespaces.yaml", "pods.yaml"]
+    assert old[1].is_dir() and not any(old[1].iterdir())  # empty: no objects
+    # No policy before: everything was allowed, so the new policy adds no access.
+    assert ctx.outputs["check"]["exit-code"] == "0", steps
+    assert steps["Semantic diff against the baseline"] == 0
+    doc = validate_sarif(sarif)
+    assert _baseline_results(doc) == []
+    summary = (tmp_path / "step_summary").read_text()
+    assert "## ✅ netverify check" in summary and "removed (denied now, allowed before)" in summary
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+def test_action_baseline_git_ref_without_any_of_the_paths(tmp_path: Path) -> None:
+    repo, git = _git_repo(tmp_path)
+    (repo / "README").write_text("nothing here yet\n")
+    subprocess.run([*git, "add", "-A"], cwd=repo, check=True)
+    subprocess.run([*git, "commit", "-qm", "empty"], cwd=repo, check=True)
+    (repo / "k8s").mkdir()
+    for f in ("namespaces.yaml", "pods.yaml", "networkpolicy.yaml"):
+        shutil.copy(ROOT / "examples" / "seed" / f, repo / "k8s" / f)
+    (repo / "allow.yaml").write_text(ALLOW_SPEC)
+    inputs = {
+        "paths": "k8s/",
+        "specs": "allow.yaml",
+        "baseline": "HEAD",
+        "sarif-file": str(tmp_path / "new.sarif"),
+        "install": "skip",
+    }
+    ctx, ran = run_action(inputs, tmp_path, cwd=repo)
+    assert dict(ran)["Resolve the baseline"] == 0
+    (old,) = [Path(p) for p in ctx.outputs["baseline"]["paths"].split()]
+    assert old.is_dir() and not any(old.iterdir())
+    assert ctx.outputs["check"]["exit-code"] == "0"
+    validate_sarif(tmp_path / "new.sarif")
+    # A ref that does not exist is still an error, not an empty baseline.
+    inputs["baseline"] = "no-such-ref"
+    (tmp_path / "runner-temp").rename(tmp_path / "runner-temp-1")
+    ctx, ran = run_action(inputs, tmp_path, cwd=repo)
+    assert dict(ran)["Resolve the baseline"] != 0
+
+
 # --- pre-commit -------------------------------------------------------------------------------------
 
 
