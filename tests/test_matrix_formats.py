@@ -213,7 +213,7 @@ def test_streamed_json_equals_the_pairs(cluster: object) -> None:
     for s in range(n):
         for d in range(n):
             pair = conn.pair(s, d)
-            if s != d and pair.allowed:
+            if (s != d or s in conn.replicated) and pair.allowed:
                 ports = {
                     p.value: ",".join(f"{a}" if a == b else f"{a}-{b}" for a, b in r) for p, r in pair.allowed
                 }
@@ -354,10 +354,10 @@ def _self_rule_cluster(replicated: bool = False):  # type: ignore[no-untyped-def
     return make_cluster(pods, policies, {"default": {}, "other": {}})
 
 
-def _views(conn: Connectivity, replicated: list[str] | None = None) -> dict[str, str]:
+def _views(conn: Connectivity) -> dict[str, str]:
     out: dict[str, str] = {}
     text = io.StringIO()
-    render_connectivity(conn, Console(file=text, width=200), replicated=replicated)
+    render_connectivity(conn, Console(file=text, width=200))
     out["text"] = text.getvalue()
     for name, writer in (
         ("markdown", write_connectivity_markdown),
@@ -365,7 +365,7 @@ def _views(conn: Connectivity, replicated: list[str] | None = None) -> dict[str,
         ("html", write_connectivity_html),
     ):
         buf = io.StringIO()
-        writer(conn, buf, replicated=replicated)  # type: ignore[operator]
+        writer(conn, buf)
         out[name] = buf.getvalue()
     return out
 
@@ -391,16 +391,26 @@ def test_replicas_of_one_template_are_a_rule() -> None:
     cluster = _self_rule_cluster(replicated=True)
     conn = compute_connectivity(cluster, AnalysisOptions())
     a = conn.endpoints.index("default/a[Deployment]")
-    for replicated in (None, ["default/a[Deployment]"]):
-        view = grouped(conn, replicated)
-        assert any(
-            {p for g in r.sources for p in view.sources[g]}
-            == {a}
-            == {p for g in r.destinations for p in view.destinations[g]}
-            for r in view.rules
-        )
-    # Told that no endpoint is replicated, the same cell is self traffic again.
-    view = grouped(conn, [])
+    view = grouped(conn)
+    assert any(
+        {p for g in r.sources for p in view.sources[g]}
+        == {a}
+        == {p for g in r.destinations for p in view.destinations[g]}
+        for r in view.rules
+    )
+    # JSON and csv list the replicas' traffic as the template's pair with itself
+    doc = io.StringIO()
+    write_connectivity_json(conn, doc)
+    key = "default/a[Deployment]"
+    assert key in json.loads(doc.getvalue())["connections"][key]
+    csv = io.StringIO()
+    write_connectivity_csv(conn, csv)
+    assert f"{key},{key},TCP," in csv.getvalue()
+    # The same template standing for one pod: its diagonal is self traffic, no rule.
+    single = cluster.model_copy(
+        update={"pods": tuple(p.model_copy(update={"replicated": False}) for p in cluster.pods)}
+    )
+    view = grouped(compute_connectivity(single, AnalysisOptions()))
     assert not any(
         {p for g in r.sources for p in view.sources[g]}
         == {a}

@@ -8,9 +8,8 @@ each rule line ``sources → destinations: ports`` says that every source pod re
 are merged, so a rule names all the source groups it holds for. Self traffic is always
 allowed and never listed: a rule whose only pair is one pod with itself is dropped. A workload
 template that stands for two or more pods (`Pod.replicated`) is no such pod: its diagonal is
-replica-to-replica traffic, governed by policy, and stays. Callers pass the replicated
-endpoints (``replicated``); without that list every template (``ns/name[Kind]``) is taken to
-be possibly replicated, so that real traffic is never hidden.
+replica-to-replica traffic, governed by policy, and stays (`Connectivity.replicated`); the
+JSON and csv forms list it as a pair of the template with itself.
 
 Writers stream: the JSON and csv forms expand classes to pods row by row while writing.
 """
@@ -20,7 +19,7 @@ from __future__ import annotations
 import bisect
 import html
 import json
-from collections.abc import Collection, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TextIO
 
@@ -79,7 +78,9 @@ def _write_pairs_object(conn: Connectivity, out: TextIO, texts: list[str]) -> No
         k = bisect.bisect_left(cols, (own, 0))
         if k < len(cols) and cols[k][0] == own:
             v = cols[k][1]
-            rest = ", ".join([keys[d] + texts[v] for d in conn.column_pods[own] if d != s])
+            rest = ", ".join(
+                [keys[d] + texts[v] for d in conn.column_pods[own] if d != s or s in conn.replicated]
+            )
             body = ", ".join([p for p in (*parts[:k], rest, *parts[k + 1 :]) if p])
         else:
             body = ", ".join(parts)
@@ -98,7 +99,7 @@ def write_connectivity_json(conn: Connectivity, out: TextIO) -> None:
     address (``"80,443-450"``); only pairs of distinct pods with some allowed traffic appear.
     ``conditional`` has the same shape for ranges that some but not all addresses of pods
     whose IP is unknown allow. Self traffic is always allowed (``"self_traffic": "allowed"``)
-    and not listed.
+    and not listed; a replicated template's pair with itself is its replicas' traffic, listed.
     """
     out.write(f'{{"schema": {json.dumps(CONNECTIVITY_SCHEMA)},\n')
     out.write(f' "endpoints": {json.dumps(list(conn.endpoints))},\n')
@@ -201,15 +202,7 @@ def _numbered(keys: list[int]) -> tuple[list[int], list[list[int]]]:
     return group_of, pods
 
 
-def replicated_pods(conn: Connectivity, replicated: Collection[str] | None) -> frozenset[int]:
-    """Indices of the endpoints that stand for two or more pods (module docstring)."""
-    if replicated is None:
-        return frozenset(i for i, e in enumerate(conn.endpoints) if e.endswith("]"))
-    chosen = set(replicated)
-    return frozenset(i for i, e in enumerate(conn.endpoints) if e in chosen)
-
-
-def grouped(conn: Connectivity, replicated: Collection[str] | None = None) -> Grouped:
+def grouped(conn: Connectivity) -> Grouped:
     """Group sources by row and destinations by column, merge rules (module docstring).
 
     Exact and deterministic; the work grows with the number of distinct rows times the
@@ -257,7 +250,7 @@ def grouped(conn: Connectivity, replicated: Collection[str] | None = None) -> Gr
         destinations=tuple(tuple(p) for p in dst_pods),
         rules=(),
         namespace_sizes=sizes,
-        replicated=replicated_pods(conn, replicated),
+        replicated=conn.replicated,
     )
     kept = tuple(r for r in rules if not view.self_only(r.sources, r.destinations))
     return Grouped(
@@ -322,16 +315,12 @@ def _text_lines(conn: Connectivity, view: Grouped) -> Iterator[str]:
 
 
 def render_connectivity(
-    conn: Connectivity,
-    console: Console,
-    *,
-    warnings_console: Console | None = None,
-    replicated: Collection[str] | None = None,
+    conn: Connectivity, console: Console, *, warnings_console: Console | None = None
 ) -> None:
     """The compact text form: the two groupings, then one line per rule. The body goes out
     as one block (rich is slow per line, and a 100,000-pod view has tens of thousands)."""
     render_warnings(conn.warnings, warnings_console or console)
-    view = grouped(conn, replicated)
+    view = grouped(conn)
     console.print(Text(_summary(conn, view), style="bold"), soft_wrap=True)
     if not view.endpoints:
         console.print(Text("no endpoints: the input holds no pods or workloads"))
@@ -343,11 +332,9 @@ def _md(text: str) -> str:
     return text.replace("|", "\\|")
 
 
-def write_connectivity_markdown(
-    conn: Connectivity, out: TextIO, *, replicated: Collection[str] | None = None
-) -> None:
+def write_connectivity_markdown(conn: Connectivity, out: TextIO) -> None:
     """The grouped view as three GitHub-flavoured markdown tables."""
-    view = grouped(conn, replicated)
+    view = grouped(conn)
     out.write(f"## {_title(conn)}\n\n{_summary(conn, view)}\n\n")
     out.write("| source group | pods |\n|---|---|\n")
     for g, pods in enumerate(view.sources):
@@ -377,12 +364,10 @@ def _dot_string(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
-def write_connectivity_dot(
-    conn: Connectivity, out: TextIO, *, replicated: Collection[str] | None = None
-) -> None:
+def write_connectivity_dot(conn: Connectivity, out: TextIO) -> None:
     """A Graphviz digraph, left to right: source groups (boxes) → destination groups
     (ellipses), one edge per allowed pair labelled with the ports; a group's pods are its label."""
-    view = grouped(conn, replicated)
+    view = grouped(conn)
     out.write("digraph connectivity {\n  rankdir=LR;\n  node [fontname=Helvetica];\n")
     out.write(f"  label={_dot_string(_summary(conn, view))};\n")
     for prefix, shape, groups in (("S", "box", view.sources), ("D", "ellipse", view.destinations)):
@@ -502,13 +487,11 @@ group on the ports shown (hover for details).</p>
 """
 
 
-def write_connectivity_html(
-    conn: Connectivity, out: TextIO, *, replicated: Collection[str] | None = None
-) -> None:
+def write_connectivity_html(conn: Connectivity, out: TextIO) -> None:
     """A self-contained page (inline SVG drawn by inline JavaScript, no network access):
     source groups on the left, destination groups on the right, one arrow per allowed pair
     (ports as label or tooltip), then the groups and rules as tables."""
-    view = grouped(conn, replicated)
+    view = grouped(conn)
     data = {
         "sources": [{"size": len(p), "pods": view.describe(p)} for p in view.sources],
         "destinations": [{"size": len(p), "pods": view.describe(p)} for p in view.destinations],
