@@ -226,3 +226,17 @@ def test_a_namespace_the_input_does_not_declare_may_carry_any_label() -> None:
     assert not m.allowed(*cell) and cell in m.conditional
     m = compute_matrix(_ops_and_db(assume=True), 80, Protocol.TCP, AnalysisOptions())
     assert not m.allowed(*cell) and cell not in m.conditional
+
+
+def test_diff_regions_name_the_labels_an_undeclared_namespace_must_carry() -> None:
+    from verifier.query.diff import diff
+
+    old = _ops_and_db(assume=False)
+    opened = make_policy("prod", "db", sel(app="db"), ingress=[rule([ns_peer(sel(trusted="maybe"))])])
+    new = old.model_copy(update={"policies": (opened,)})
+    result = diff(old, new, AnalysisOptions(universe=Universe.INVENTORY))
+    (added,) = result.added.regions
+    assert "ops/tool" in added.source.description and "trusted=maybe" in added.source.description
+    assert added.example.source.namespace_labels.get("trusted") == "maybe"
+    (removed,) = result.removed.regions
+    assert "trusted=yes" in removed.source.description

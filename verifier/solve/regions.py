@@ -298,7 +298,16 @@ class Regions:
                 classes = tuple(enc.singled_classes)
             # The address first: with it free, a class can only join the box if all its
             # pods' flows belong to the set (a class outside a narrowed region would join vacuously).
-            return fixed, [region, Dim(side, "cls", ep.cls, values=classes)], EndpointKind.POD
+            dims = [region, Dim(side, "cls", ep.cls, values=classes)]
+            if enc.cluster.unknown_label_namespaces:
+                # A namespace the input only references may carry any labels: a box holds
+                # flows for the label sets it names (declared namespaces have theirs fixed).
+                dims += [
+                    Dim(side, f"ns:{k}", ep.ns[k], values=tuple(range(kv.other + 1)))
+                    for k, kv in enc.vocab.ns_keys.items()
+                    if k != NAMESPACE_NAME_LABEL
+                ]
+            return fixed, dims, EndpointKind.POD
         vocab = enc.vocab
         # new_ns before the name: widening the name under a fixed new_ns would add names that
         # the domain rules out (existing names under new_ns, and vice versa), i.e. nothing.
@@ -529,6 +538,24 @@ def _side_classes(enc: Encoding, box: Box, side: str) -> list[int]:
         classes = list(range(len(inv.classes)))
     else:
         classes = list(enc.singled_classes)
+    # A class in a declared namespace whose (fixed) labels the box's namespace-label
+    # constraints exclude joins vacuously too.
+    narrowed = {
+        k: c
+        for k in enc.vocab.ns_keys
+        if k != NAMESPACE_NAME_LABEL and isinstance(c := cons.get(f"ns:{k}"), frozenset)
+    }
+    if narrowed:
+        classes = [
+            j
+            for j in classes
+            if enc.cluster.labels_unknown(inv.classes[j].namespace)
+            or all(
+                enc.vocab.ns_keys[k].code(enc.cluster.namespace_labels(inv.classes[j].namespace).get(k))
+                in codes
+                for k, codes in narrowed.items()
+            )
+        ]
     space = _side_space(enc, box, cons["region"])
     if space is None:
         return classes
@@ -595,7 +622,32 @@ def _endpoint_set(
     if kind is EndpointKind.POD:
         chosen = list(classes) if classes is not None else _side_classes(enc, box, side)
         groups, text = _pods_text(enc, chosen)
-        return EndpointSet(kind=kind, description=text + ip_text, groups=groups, addresses=addresses)
+        unknown = sorted(
+            {
+                enc.inventory.classes[j].namespace
+                for j in chosen
+                if enc.cluster.labels_unknown(enc.inventory.classes[j].namespace)
+            }
+        )
+        assumed: tuple[str, ...] = ()
+        if unknown:
+            found = []
+            for k, kv in enc.vocab.ns_keys.items():
+                narrowed = cons.get(f"ns:{k}")
+                if k != NAMESPACE_NAME_LABEL and isinstance(narrowed, frozenset):
+                    words = _codes_text(k, kv, narrowed)
+                    if words is not None:
+                        found.append(words)
+            assumed = tuple(found)
+            if assumed:
+                text += f" [if {', '.join(unknown)} (not in the input) has namespace labels: {', '.join(assumed)}]"
+        return EndpointSet(
+            kind=kind,
+            description=text + ip_text,
+            groups=groups,
+            addresses=addresses,
+            namespace_labels=assumed,
+        )
     vocab = enc.vocab
     name_kv = vocab.ns_keys[NAMESPACE_NAME_LABEL]
     names_c = cons[f"ns:{NAMESPACE_NAME_LABEL}"]
