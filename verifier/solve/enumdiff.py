@@ -65,8 +65,6 @@ def applicable(enc: Encoding) -> bool:
         return False
     if enc.cluster.unknown_label_namespaces:
         return False  # a cell may depend on labels the input does not give: the solver decides
-    if any(pod.replicated for pod in enc.cluster.pods):
-        return False  # replicas have unknown IPs (templates): the solver decides
     families = set()
     for pod in enc.cluster.pods:
         if len(pod.ips) != 1:
