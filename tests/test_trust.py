@@ -8,6 +8,9 @@ lacks, flows between two external addresses. The differential suites draw these 
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 from tests.strategies import (
     ip_peer,
     make_cluster,
@@ -240,3 +243,62 @@ def test_diff_regions_name_the_labels_an_undeclared_namespace_must_carry() -> No
     assert added.example.source.namespace_labels.get("trusted") == "maybe"
     (removed,) = result.removed.regions
     assert "trusted=yes" in removed.source.description
+
+
+# --- the issue's commands, end to end ----------------------------------------------------------
+
+KAFKA = """
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: kafka, namespace: data}
+spec:
+  replicas: 3
+  selector: {matchLabels: {app: kafka}}
+  template:
+    metadata: {labels: {app: kafka}}
+    spec:
+      containers: [{name: k, image: kafka, ports: [{containerPort: 9092, name: broker}]}]
+"""
+
+CACHE = """
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: cache, namespace: shop}
+spec:
+  replicas: 4
+  selector: {matchLabels: {app: cache}}
+  template:
+    metadata: {labels: {app: cache}}
+    spec:
+      containers: [{name: c, image: redis, ports: [{containerPort: 6379, name: redis}]}]
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: cache, namespace: shop}
+spec:
+  podSelector: {matchLabels: {app: cache}}
+  ingress:
+    - from: [{podSelector: {matchLabels: {app: web}}}]
+      ports: [{port: redis}]
+"""
+
+
+def test_the_issues_replica_commands(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from verifier.cli import app
+
+    (tmp_path / "kafka.yaml").write_text(KAFKA)
+    (tmp_path / "cache.yaml").write_text(CACHE)
+    runner = CliRunner()
+    kafka = ["--from-pod", "app=kafka", "--to-pod", "app=kafka", "--port", "9092/TCP"]
+    result = runner.invoke(app, ["assert", str(tmp_path / "kafka.yaml"), "--deny", *kafka])
+    assert result.exit_code == 1, result.output
+    assert "replica 1" in result.output and "replica 2" in result.output
+    cache = ["--from-pod", "app=cache", "--to-pod", "app=cache", "--port", "6379/TCP"]
+    result = runner.invoke(app, ["assert", str(tmp_path / "cache.yaml"), "--allow", *cache])
+    assert result.exit_code == 1, result.output
+    result = runner.invoke(app, ["matrix", str(tmp_path / "cache.yaml"), "--port", "6379", "-f", "json"])
+    doc = json.loads(result.stdout)
+    i = doc["endpoints"].index("shop/cache[Deployment]")
+    assert doc["allowed"][i][i] is False  # the replicas' traffic, denied by the policy

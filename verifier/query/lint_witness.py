@@ -63,7 +63,8 @@ class PodIndex:
             namespaces = [policy.namespace]
         else:
             sel = peer.namespace_selector
-            namespaces = [ns for ns in self.pods if sel.matches(self.cluster.namespace_labels(ns))]
+            # a namespace the input only references may carry the labels: it may match
+            namespaces = [ns for ns in self.pods if self.cluster.namespace_may_match(ns, sel)]
         for ns in namespaces:
             for pod in self.pods.get(ns, ()):
                 if peer.pod_selector is None or peer.pod_selector.matches(pod.labels):
