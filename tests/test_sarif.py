@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import posixpath
+import re
 from pathlib import Path
 from typing import Any
 
@@ -78,9 +80,56 @@ def result(
 
 
 def validate(doc: dict[str, Any]) -> None:
-    """Raise if ``doc`` is not a valid SARIF 2.1.0 log."""
+    """Raise if ``doc`` is not a valid SARIF 2.1.0 log, or one GitHub code scanning rejects."""
     cls = jsonschema.validators.validator_for(SCHEMA)
     cls(SCHEMA, format_checker=cls.FORMAT_CHECKER).validate(doc)
+    assert code_scanning_problems(doc) == [], code_scanning_problems(doc)
+
+
+def _uri_problem(uri: object) -> str | None:
+    if not isinstance(uri, str) or not uri:
+        return "no uri"
+    if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", uri) or uri.startswith(("/", "\\")):
+        return f"absolute uri {uri!r}"
+    if "<" in uri or ">" in uri or "%3C" in uri.upper() or "\\" in uri:
+        return f"pseudo path or backslash in {uri!r}"
+    if uri in (".", "-") or uri.endswith("/"):
+        return f"not a file: {uri!r}"
+    return None
+
+
+def code_scanning_problems(doc: dict[str, Any]) -> list[str]:
+    """What GitHub code scanning requires beyond the schema, one line per violation.
+
+    Every result: a ``ruleId`` defined in ``tool.driver.rules``, a non-empty ``message.text``,
+    at least one location; every location and related location: a ``physicalLocation`` whose
+    ``artifactLocation.uri`` is a relative path (no scheme, no leading slash, no ``<stdin>``
+    style pseudo path) and whose ``region.startLine`` is >= 1.
+    """
+    problems = []
+    for run in doc["runs"]:
+        rule_ids = {r["id"] for r in run["tool"]["driver"].get("rules", [])}
+        for n, res in enumerate(run.get("results", [])):
+            where = f"result {n} ({res.get('ruleId')})"
+            if not res.get("ruleId"):
+                problems.append(f"{where}: no ruleId")
+            elif res["ruleId"] not in rule_ids:
+                problems.append(f"{where}: ruleId not in tool.driver.rules")
+            if not (res.get("message") or {}).get("text"):
+                problems.append(f"{where}: empty message")
+            locations = res.get("locations")
+            if not isinstance(locations, list) or not locations:
+                problems.append(f"{where}: no location")
+                locations = []
+            for loc in [*locations, *res.get("relatedLocations", [])]:
+                physical = (loc or {}).get("physicalLocation") or {}
+                problem = _uri_problem((physical.get("artifactLocation") or {}).get("uri"))
+                if problem:
+                    problems.append(f"{where}: {problem}")
+                line = (physical.get("region") or {}).get("startLine")
+                if not isinstance(line, int) or line < 1:
+                    problems.append(f"{where}: region.startLine {line!r}")
+    return problems
 
 
 MIXED = CheckReport(
@@ -184,11 +233,44 @@ def test_command_line_property_falls_back_to_the_rule_location() -> None:
 
 def test_uris(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
-    assert artifact_uri("<stdin>") is None
+    assert artifact_uri("<stdin>") == artifact_uri("-") == ("stdin", "%SRCROOT%")
+    for pseudo in ("<command line>", "<inventory>", "<unknown>", "<baseline examples/seed>", ""):
+        assert artifact_uri(pseudo) is None
     assert artifact_uri("./a/../specs/my spec.yaml") == ("specs/my%20spec.yaml", "%SRCROOT%")
     assert artifact_uri(str(tmp_path / "k8s" / "p.yaml")) == ("k8s/p.yaml", "%SRCROOT%")
-    outside = Path("/elsewhere/p.yaml")
-    assert artifact_uri(str(outside)) == ("file:///elsewhere/p.yaml", None)
+    # Outside the working directory: still relative (code scanning rejects absolute URIs).
+    outside = artifact_uri("/elsewhere/p.yaml")
+    assert outside is not None and outside[1] == "%SRCROOT%"
+    assert _uri_problem(outside[0]) is None and outside[0].startswith("../")
+    assert posixpath.normpath(posixpath.join(tmp_path.as_posix(), outside[0])) == "/elsewhere/p.yaml"
+
+
+def test_the_code_scanning_check_rejects_what_github_rejects() -> None:
+    good = check_sarif(MIXED)
+    assert code_scanning_problems(good) == []
+    cases: list[tuple[str, Any]] = [
+        ("no location", None),
+        ("no location", []),
+        ("absolute uri", [{"physicalLocation": {"artifactLocation": {"uri": "file:///x.yaml"}}}]),
+        ("absolute uri", [{"physicalLocation": {"artifactLocation": {"uri": "/x.yaml"}}}]),
+        ("pseudo path", [{"physicalLocation": {"artifactLocation": {"uri": "<stdin>"}}}]),
+        ("startLine", [{"physicalLocation": {"artifactLocation": {"uri": "x.yaml"}}}]),
+        (
+            "startLine",
+            [{"physicalLocation": {"artifactLocation": {"uri": "x.yaml"}, "region": {"startLine": 0}}}],
+        ),
+    ]
+    for needle, locations in cases:
+        doc = json.loads(json.dumps(good))
+        doc["runs"][0]["results"][0]["locations"] = locations
+        assert any(needle in p for p in code_scanning_problems(doc)), (needle, locations)
+    doc = json.loads(json.dumps(good))
+    doc["runs"][0]["results"][0]["ruleId"] = "property/other"
+    doc["runs"][0]["results"][1]["message"]["text"] = ""
+    problems = code_scanning_problems(doc)
+    assert any("not in tool.driver.rules" in p for p in problems) and any(
+        "empty message" in p for p in problems
+    )
 
 
 def test_generic_findings_for_lint_like_rules() -> None:
@@ -299,7 +381,10 @@ def test_lint_report_as_sarif() -> None:
     assert levels == {"NV011": "error", "NV009": "note"}
     nv011 = next(r for r in run["results"] if r["ruleId"] == "NV011")
     assert nv011["locations"][0]["physicalLocation"]["region"] == {"startLine": 40, "startColumn": 3}
-    assert "locations" not in next(r for r in run["results"] if r["ruleId"] == "NV009")  # <unknown>
+    # NV009 has no file of its own (<unknown>): located at line 1 of the run's other file.
+    (loc,) = next(r for r in run["results"] if r["ruleId"] == "NV009")["locations"]
+    assert loc["physicalLocation"]["artifactLocation"]["uri"] == POLICY_FILE
+    assert loc["physicalLocation"]["region"]["startLine"] == 1
     assert (
         run["invocations"][0]["toolExecutionNotifications"][0]["message"]["text"] == "NV002: solver gave up"
     )
@@ -417,3 +502,208 @@ def _flow_from_json(data: dict[str, Any]) -> Flow:
         port=data["port"],
         protocol=Protocol(data["protocol"]),
     )
+
+
+# --- code scanning: every result of every command has a location --------------------------------
+
+
+def _sarif_commands() -> set[str]:
+    """The commands whose --format (or --report) offers sarif, from their --help."""
+    import typer.main
+
+    group = typer.main.get_command(app)
+    names = sorted(getattr(group, "commands", {}))
+    runner = CliRunner()
+    return {n for n in names if "sarif" in runner.invoke(app, [n, "--help"], terminal_width=200).stdout}
+
+
+def test_the_commands_that_write_sarif_are_the_ones_tested_below() -> None:
+    assert _sarif_commands() == {"check", "assert", "lint", "diff"}
+
+
+CLI_CASES: list[tuple[list[str], int]] = [
+    (["check", SEED, "--spec", "specs/seed.yaml"], 1),
+    (["check", SEED_V2, "--spec", "specs/seed.yaml", "--baseline", SEED], 1),
+    (["assert", SEED, "--deny", "--to-pod", "role=db"], 1),  # located at the allowing rule
+    # A violated reachable property given on the command line involves no rule and no file.
+    (["assert", SEED, "--reachable", "--from-pod", "role=frontend", "--to-pod", "role=db", "-p", "9999"], 1),
+    (["assert", SEED, "--reachable", "--from-pod", "role=nothing", "--to-pod", "role=db"], 2),  # error
+    (["lint", SEED, "--fail-on", "never"], 0),  # NV009: a namespace, no file of its own
+    (["diff", SEED, "--against", SEED_V2, "--universe", "inventory"], 0),
+    # The new version has no policy: its added regions are allowed by no rule at all.
+    (
+        [
+            "diff",
+            SEED,
+            "--against",
+            f"{SEED}/namespaces.yaml",
+            "--against",
+            f"{SEED}/pods.yaml",
+            "--universe",
+            "inventory",
+        ],
+        0,
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("argv", "code"), CLI_CASES, ids=lambda v: " ".join(v) if isinstance(v, list) else ""
+)
+def test_every_sarif_result_of_every_command_is_located_for_code_scanning(
+    argv: list[str], code: int, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(ROOT)
+    res = CliRunner().invoke(app, [*argv, "-f", "sarif"])
+    assert res.exit_code == code, res.output
+    doc = json.loads(res.stdout)
+    assert _null_locations(doc) == []
+    validate(doc)
+    results = doc["runs"][0]["results"]
+    assert results, "each case has results that need a location"
+    for r in results:
+        for loc in r["locations"]:
+            uri = loc["physicalLocation"]["artifactLocation"]["uri"]
+            assert uri == "command-line" or (ROOT / uri).is_file(), uri
+    if argv[0] in ("check", "assert"):
+        extra = tmp_path / "extra.sarif"
+        again = CliRunner().invoke(app, [*argv, "-q", "--report", f"sarif={extra}"])
+        assert again.exit_code == code
+        validate(json.loads(extra.read_text()))
+
+
+def _null_locations(value: Any, path: str = "") -> list[str]:
+    """Paths of every ``*location*`` key whose value is null or empty."""
+    out = []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if "ocation" in key and item in (None, [], {}, ""):
+                out.append(f"{path}/{key}")
+            out += _null_locations(item, f"{path}/{key}")
+    elif isinstance(value, list):
+        for n, item in enumerate(value):
+            out += _null_locations(item, f"{path}/{n}")
+    return out
+
+
+def test_lint_of_stdin_is_located_in_the_stdin_artifact(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+    text = "\n---\n".join(
+        (ROOT / SEED / f).read_text() for f in ("namespaces.yaml", "pods.yaml", "networkpolicy.yaml")
+    )
+    res = CliRunner().invoke(app, ["lint", "-", "-f", "sarif", "--fail-on", "never"], input=text)
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    validate(doc)
+    uris = {
+        loc["physicalLocation"]["artifactLocation"]["uri"]
+        for r in doc["runs"][0]["results"]
+        for loc in r["locations"]
+    }
+    assert uris == {"stdin"}
+
+
+UNLOCATED = CheckReport(
+    results=(
+        PropertyResult(
+            name="cli-reachable",
+            expect=Expect.REACHABLE,
+            universe=Universe.INVENTORY,
+            verdict=Verdict.VIOLATED,
+            explanation=("no flow in scope is allowed",),
+        ),
+        PropertyResult(
+            name="cli-error",
+            expect=Expect.DENY,
+            universe=Universe.ANY,
+            verdict=Verdict.ERROR,
+            reason="empty scope",
+        ),
+        PropertyResult(
+            name="baseline: no new access outside the specs",
+            expect=Expect.DENY,
+            universe=Universe.INVENTORY,
+            verdict=Verdict.UNKNOWN,
+            reason="timeout",
+            location=Location("<baseline old/>"),
+        ),
+    )
+)
+
+
+def _primary_uris(doc: dict[str, Any]) -> list[tuple[str, int]]:
+    out = []
+    for r in doc["runs"][0]["results"]:
+        (loc,) = r["locations"]
+        physical = loc["physicalLocation"]
+        out.append((physical["artifactLocation"]["uri"], physical["region"]["startLine"]))
+        assert loc["message"]["text"]  # says why it points at line 1 of an input
+    return out
+
+
+def test_results_without_a_file_go_to_the_first_input_manifest(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+    # A directory stands for its first manifest in the loader's (sorted) order.
+    doc = check_sarif(UNLOCATED, inputs=[SEED, "specs/seed.yaml"])
+    validate(doc)
+    assert _primary_uris(doc) == [(f"{SEED}/namespaces.yaml", 1)] * 3
+    doc = check_sarif(UNLOCATED, inputs=[f"{SEED}/pods.yaml"])
+    assert _primary_uris(doc) == [(f"{SEED}/pods.yaml", 1)] * 3
+    validate(check_sarif(UNLOCATED, inputs=["-"]))
+    assert _primary_uris(check_sarif(UNLOCATED, inputs=["-"])) == [("stdin", 1)] * 3
+    # Absolute inputs below the working directory are made relative.
+    doc = check_sarif(UNLOCATED, inputs=[str(ROOT / SEED)])
+    assert _primary_uris(doc) == [(f"{SEED}/namespaces.yaml", 1)] * 3
+
+
+def test_results_without_a_file_and_without_inputs_still_get_a_valid_location() -> None:
+    # Another result's file wins (a spec, a rule) ...
+    with_spec = UNLOCATED.model_copy(update={"results": (*UNLOCATED.results, result("s", Verdict.HOLDS))})
+    doc = check_sarif(with_spec)
+    validate(doc)
+    assert _primary_uris(doc) == [(SPEC, 1)] * 3
+    # ... and when nothing names a file, the placeholder artifact of the command line.
+    doc = check_sarif(UNLOCATED)
+    validate(doc)
+    assert _primary_uris(doc) == [("command-line", 1)] * 3
+
+
+def test_lint_and_diff_without_files_use_the_inputs(monkeypatch: pytest.MonkeyPatch) -> None:
+    from verifier.report.sarif import diff_sarif, lint_sarif
+    from verifier.results import DiffResult, FlowRegion, LintReport, RegionList, RegionStatus, Severity
+    from verifier.results import EndpointSet as ESet
+    from verifier.results import Finding as LintFinding
+
+    monkeypatch.chdir(ROOT)
+    report = LintReport(
+        universe=Universe.INVENTORY,
+        findings=(
+            LintFinding(
+                id="NV009",
+                severity=Severity.INFO,
+                object="namespace web",
+                message="1 pod(s) selected by no Ingress policy",
+                location=Location("<inventory>"),
+            ),
+        ),
+    )
+    doc = lint_sarif(report, inputs=[SEED_V2])
+    validate(doc)
+    assert _primary_uris(doc) == [(f"{SEED_V2}/namespaces.yaml", 1)]
+    validate(lint_sarif(report))
+    region = FlowRegion(
+        source=ESet(kind=EndpointKind.POD, description="web/frontend"),
+        destination=ESet(kind=EndpointKind.POD, description="data/db"),
+        protocols=(Protocol.TCP,),
+        ports=(5432, 5432),
+        example=FLOW,
+    )
+    diff = DiffResult(
+        universe=Universe.INVENTORY,
+        added=RegionList(status=RegionStatus.COMPLETE, regions=(region,)),
+        removed=RegionList(status=RegionStatus.COMPLETE),
+    )
+    doc = diff_sarif(diff, [()], inputs=[SEED_V2, SEED])
+    validate(doc)
+    assert _primary_uris(doc) == [(f"{SEED_V2}/namespaces.yaml", 1)]
+    validate(diff_sarif(diff, [()]))

@@ -15,8 +15,14 @@ The writer is generic: it takes `FindingRule`s (one per property kind or lint ID
   involved rule IDs (``namespace/name ingress[0]``), never line numbers: moving a property in
   its file keeps its alert.
 
-Paths are made relative to the working directory when they lie below it (code scanning wants
-repository-relative URIs) and percent-encoded; input read from stdin has no location.
+Every result has a location, as GitHub code scanning requires: a repository-relative URI
+(``%SRCROOT%`` = the working directory; a file outside it gets a ``../`` path, never an
+absolute one) with a region whose ``startLine`` is at least 1. A finding that has no file of
+its own — a property given on the command line whose counterexample involves no rule, a lint
+finding about a namespace (``<inventory>``), a diff region no policy isolates any more, the
+baseline pseudo-property without a rule — is located at line 1 of the run's *default
+artifact*: the first input manifest (``diff``: of the new version), else the first spec file.
+Input read from stdin is the artifact ``stdin``.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from __future__ import annotations
 import hashlib
 import os
 import posixpath
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -180,36 +187,51 @@ def property_rule(result: PropertyResult) -> FindingRule:
 # --- locations ---------------------------------------------------------------------------------
 
 
-def artifact_uri(path: str) -> tuple[str, str | None] | None:
-    """(URI, uriBaseId) for a file path; None for ``<stdin>``/``<command line>`` pseudo-files.
+STDIN_URI = "stdin"  # the artifact of input read from stdin (no file has it)
+# The artifact of a run none of whose inputs or findings names a file the caller told us of:
+# the inputs given on the command line.
+COMMAND_LINE_URI = "command-line"
+_STDIN_FILES = ("<stdin>", "-")
 
-    Relative paths (and absolute ones below the working directory) become ``%SRCROOT%``-relative
-    URIs with forward slashes; other absolute paths become ``file://`` URIs.
+
+def artifact_uri(path: str) -> tuple[str, str] | None:
+    """(URI, uriBaseId) for a file path; None for pseudo-files (``<command line>``,
+    ``<inventory>``, ``<unknown>``, ``<baseline …>``), which have no file.
+
+    Every URI is relative to ``%SRCROOT%`` (the working directory), with forward slashes and
+    percent-encoded: code scanning rejects absolute URIs. An absolute path below the working
+    directory is made relative to it; one outside it gets a ``../`` path (or, where there is
+    no relative path at all — another drive — its file name). ``<stdin>`` is ``stdin``.
     """
+    if path in _STDIN_FILES:
+        return STDIN_URI, SRCROOT
     if not path or path.startswith("<"):
         return None
     p = Path(path)
     if p.is_absolute():
         try:
-            p = p.relative_to(Path.cwd())
+            p = Path(os.path.relpath(p, Path.cwd()))
         except ValueError:
-            return p.as_uri(), None
+            p = Path(p.name)
     rel = posixpath.normpath(p.as_posix().replace(os.sep, "/"))
+    if rel in (".", "") or rel.startswith("/"):
+        return None
     return quote(rel, safe="/-._~"), SRCROOT
 
 
 def physical_location(location: Location) -> dict[str, Any] | None:
-    """A SARIF ``physicalLocation`` (region only when the line is known)."""
+    """A SARIF ``physicalLocation``; None when the location has no file.
+
+    The region always has ``startLine`` >= 1 (code scanning needs one): an unknown line (0:
+    JSON input is located per document only) is line 1, without a column.
+    """
     uri = artifact_uri(location.file)
     if uri is None:
         return None
-    artifact: dict[str, Any] = {"uri": uri[0]}
-    if uri[1] is not None:
-        artifact["uriBaseId"] = uri[1]
-    physical: dict[str, Any] = {"artifactLocation": artifact}
-    if location.line > 0:
-        physical["region"] = {"startLine": location.line, "startColumn": max(location.column, 1)}
-    return physical
+    region: dict[str, Any] = {"startLine": max(location.line, 1)}
+    if location.line > 0 and location.column > 0:
+        region["startColumn"] = location.column
+    return {"artifactLocation": {"uri": uri[0], "uriBaseId": uri[1]}, "region": region}
 
 
 def _location(
@@ -224,6 +246,23 @@ def _location(
     if message:
         out["message"] = {"text": message}
     return out
+
+
+def has_file(location: Location) -> bool:
+    """The location is in a file (or stdin), not a pseudo-file such as ``<command line>``."""
+    return artifact_uri(location.file) is not None
+
+
+def default_location(inputs: Sequence[str]) -> Location | None:
+    """Line 1 of the first input that can be an artifact: a directory stands for its first
+    manifest (in the loader's order), ``-`` for ``stdin``; None when there is none."""
+    from verifier.load.reader import expand_paths
+
+    for path in inputs:
+        for file in expand_paths([path], []) if os.path.isdir(path) else [path]:
+            if has_file(Location(file)):
+                return Location(file, 1, 1)
+    return None
 
 
 def fingerprint(identity: tuple[str, ...]) -> str:
@@ -248,20 +287,29 @@ def _rule_json(rule: FindingRule) -> dict[str, Any]:
     return out
 
 
-def _result_json(finding: Finding, rule_index: dict[str, int]) -> dict[str, Any]:
+FALLBACK_NOTE = "no file of its own: located at line 1 of an input of the run"
+
+
+def _result_json(finding: Finding, rule_index: dict[str, int], fallback: Location) -> dict[str, Any]:
     # SARIF §3.27.9: a result whose kind is not "fail" has level "none".
     level = finding.level if finding.kind is Kind.FAIL else Level.NONE
     out: dict[str, Any] = {
         "ruleId": finding.rule_id,
         "kind": finding.kind.value,
         "level": level.value,
-        "message": {"text": finding.message},
+        "message": {"text": finding.message or f"{finding.rule_id}: finding"},
     }
     if finding.rule_id in rule_index:
         out["ruleIndex"] = rule_index[finding.rule_id]
-    primary = None if finding.location is None else _location(finding.location)
-    if primary is not None:
-        out["locations"] = [primary]
+    primary = None
+    if finding.location is not None and has_file(finding.location):
+        primary = _location(finding.location)
+    if primary is None:
+        # Code scanning rejects a result without a location: the run's default artifact.
+        primary = _location(fallback, FALLBACK_NOTE) or _location(
+            Location(COMMAND_LINE_URI, 1), FALLBACK_NOTE
+        )
+    out["locations"] = [primary]
     related = [
         loc
         for n, r in enumerate(finding.related)
@@ -288,12 +336,25 @@ def sarif_log(
     *,
     notifications: list[Notification] | None = None,
     properties: dict[str, Any] | None = None,
+    inputs: Sequence[str] = (),
 ) -> dict[str, Any]:
     """A complete SARIF 2.1.0 log with one run of netverify.
 
-    ``executionSuccessful`` is false iff some notification is an error.
+    ``executionSuccessful`` is false iff some notification is an error. ``inputs`` are the
+    run's input paths, most relevant first (manifests, then spec files). A finding without a
+    file of its own is located at line 1 of the first of them (`default_location`), else of
+    the first file any finding or related location names, else of ``command-line``.
     """
     notes = notifications or []
+    fallback = default_location(inputs) or next(
+        (
+            Location(loc.file, 1, 1)
+            for f in findings
+            for loc in (f.location, *(r.location for r in f.related))
+            if loc is not None and has_file(loc)
+        ),
+        Location(COMMAND_LINE_URI, 1),
+    )
     rule_index = {rule.id: n for n, rule in enumerate(rules)}
     invocation: dict[str, Any] = {
         "executionSuccessful": not any(n.level is Level.ERROR for n in notes),
@@ -312,7 +373,7 @@ def sarif_log(
         "invocations": [invocation],
         "columnKind": "unicodeCodePoints",
         "originalUriBaseIds": {SRCROOT: {"description": {"text": "The directory netverify ran in."}}},
-        "results": [_result_json(f, rule_index) for f in findings],
+        "results": [_result_json(f, rule_index, fallback) for f in findings],
     }
     if properties:
         run["properties"] = properties
@@ -380,9 +441,10 @@ def check_findings(report: CheckReport) -> list[Finding]:
         if r.explanation:
             props["explanation"] = list(r.explanation)
         location: Location | None = r.location
-        if physical_location(r.location) is None:
-            # A command-line property: point at the first rule involved, if any.
-            location = next((rule.location for rule in r.rules if physical_location(rule.location)), None)
+        if not has_file(r.location):
+            # A command-line property: point at the first rule involved, if any (else the
+            # log's default artifact, see `sarif_log`).
+            location = next((rule.location for rule in r.rules if has_file(rule.location)), None)
         findings.append(
             Finding(
                 rule_id=property_rule(r).id,
@@ -398,8 +460,8 @@ def check_findings(report: CheckReport) -> list[Finding]:
     return findings
 
 
-def check_sarif(report: CheckReport) -> dict[str, Any]:
-    """The SARIF log of a ``check``/``assert`` run.
+def check_sarif(report: CheckReport, *, inputs: Sequence[str] = ()) -> dict[str, Any]:
+    """The SARIF log of a ``check``/``assert`` run; ``inputs`` as in `sarif_log`.
 
     Input warnings become warning notifications; properties whose verdict is ``error`` also
     become error notifications (so ``executionSuccessful`` is false). ``run.properties`` holds
@@ -415,16 +477,20 @@ def check_sarif(report: CheckReport) -> dict[str, Any]:
     rules = list(PROPERTY_RULES.values())
     if any(r.name == BASELINE_NAME for r in report.results):
         rules.append(BASELINE_RULE)
+    # Without the caller's inputs: the manifests the rules involved come from, then the specs.
+    files = [rule.location.file for r in report.results for rule in r.rules]
+    files += [r.location.file for r in report.results]
     return sarif_log(
         rules,
         check_findings(report),
         notifications=notes,
         properties={"summary": summary, "properties": len(report.results)},
+        inputs=[*inputs, *files],
     )
 
 
-def write_check_sarif(report: CheckReport, out: TextIO) -> None:
-    write_sarif(check_sarif(report), out)
+def write_check_sarif(report: CheckReport, out: TextIO, *, inputs: Sequence[str] = ()) -> None:
+    write_sarif(check_sarif(report, inputs=inputs), out)
 
 
 # --- lint reports -------------------------------------------------------------------------------
@@ -499,16 +565,16 @@ def lint_findings(report: LintReport) -> tuple[list[FindingRule], list[Finding]]
     return sorted(rules.values(), key=lambda r: r.id), findings
 
 
-def lint_sarif(report: LintReport) -> dict[str, Any]:
+def lint_sarif(report: LintReport, *, inputs: Sequence[str] = ()) -> dict[str, Any]:
     """The SARIF log of a ``lint`` run; checks that could not run are warning notifications."""
     rules, findings = lint_findings(report)
     notes = [Notification(Level.WARNING, w) for w in (*report.warnings, *report.skipped)]
     counts = {s.value: report.count(s) for s in Severity}
-    return sarif_log(rules, findings, notifications=notes, properties={"summary": counts})
+    return sarif_log(rules, findings, notifications=notes, properties={"summary": counts}, inputs=inputs)
 
 
-def write_lint_sarif(report: LintReport, out: TextIO) -> None:
-    write_sarif(lint_sarif(report), out)
+def write_lint_sarif(report: LintReport, out: TextIO, *, inputs: Sequence[str] = ()) -> None:
+    write_sarif(lint_sarif(report, inputs=inputs), out)
 
 
 # --- diff results -------------------------------------------------------------------------------
@@ -540,7 +606,7 @@ def diff_findings(result: DiffResult, rules: list[tuple[RuleRef, ...]]) -> list[
     """
     findings = []
     for region, allowing in zip(result.added.regions, rules, strict=True):
-        located = [r for r in allowing if physical_location(r.location) is not None]
+        located = [r for r in allowing if has_file(r.location)]
         findings.append(
             Finding(
                 rule_id=DIFF_ADDED_RULE.id,
@@ -555,7 +621,9 @@ def diff_findings(result: DiffResult, rules: list[tuple[RuleRef, ...]]) -> list[
     return findings
 
 
-def diff_sarif(result: DiffResult, rules: list[tuple[RuleRef, ...]]) -> dict[str, Any]:
+def diff_sarif(
+    result: DiffResult, rules: list[tuple[RuleRef, ...]], *, inputs: Sequence[str] = ()
+) -> dict[str, Any]:
     """The SARIF log of a ``diff`` run: added regions are results, the rest run properties.
 
     An incomplete added list (truncated, unknown) is a warning notification; an error (an
@@ -580,8 +648,12 @@ def diff_sarif(result: DiffResult, rules: list[tuple[RuleRef, ...]]) -> dict[str
         },
         "checks": {c: result.check_verdict(c).value for c in ("equivalent", "no-new-access")},
     }
-    return sarif_log([DIFF_ADDED_RULE], diff_findings(result, rules), notifications=notes, properties=props)
+    return sarif_log(
+        [DIFF_ADDED_RULE], diff_findings(result, rules), notifications=notes, properties=props, inputs=inputs
+    )
 
 
-def write_diff_sarif(result: DiffResult, rules: list[tuple[RuleRef, ...]], out: TextIO) -> None:
-    write_sarif(diff_sarif(result, rules), out)
+def write_diff_sarif(
+    result: DiffResult, rules: list[tuple[RuleRef, ...]], out: TextIO, *, inputs: Sequence[str] = ()
+) -> None:
+    write_sarif(diff_sarif(result, rules, inputs=inputs), out)
