@@ -174,3 +174,66 @@ def test_seed_junit_matches_the_json_verdicts(tmp_path: Path, monkeypatch: pytes
             flow = Flow.model_validate(r["counterexample"])
             assert failure.get("message") == str(flow)
             assert decide(cluster, flow).allowed is (r["expect"] == "deny")
+
+
+# --- locations: never None / null, no pseudo file attributes ------------------------------------
+
+UNLOCATED_RULE = RuleRef(policy="data/db-ingress", direction=Direction.INGRESS, index=0)  # <unknown>
+
+
+def _no_file_report() -> CheckReport:
+    cli = Location("<command line>")
+    return CheckReport(
+        results=(
+            result("cli-deny", Verdict.VIOLATED, flow=FLOW, rules=(UNLOCATED_RULE, RULE)).model_copy(
+                update={"location": cli}
+            ),
+            result("cli-reachable", Verdict.VIOLATED, expect=Expect.REACHABLE).model_copy(
+                update={"location": cli}
+            ),
+            result("cli-error", Verdict.ERROR, reason="empty scope").model_copy(update={"location": cli}),
+            result("baseline: no new access outside the specs", Verdict.UNKNOWN, reason="timeout").model_copy(
+                update={"location": Location("<baseline old/>")}
+            ),
+            result("from-stdin", Verdict.VIOLATED, flow=FLOW, rules=(RULE,)).model_copy(
+                update={"location": Location("<stdin>", 3, 5)}
+            ),
+        )
+    )
+
+
+@pytest.mark.parametrize("strict", [False, True])
+def test_junit_never_prints_a_missing_location(strict: bool) -> None:
+    out = io.StringIO()
+    write_check_junit(_no_file_report(), out, strict=strict)
+    text = out.getvalue()
+    for needle in ("None", "null", "<unknown>", "&lt;unknown&gt;"):
+        assert needle not in text, needle
+    root = ET.fromstring(text)
+    cases = {c.get("name"): c for c in root.iter("testcase")}
+    for case in cases.values():
+        assert case.get("file") is None or not case.get("file", "").startswith("<")
+    # The rule without a location is listed by name alone, the located one with file:line:col.
+    out_text = cases["cli-deny"].findtext("system-out") or ""
+    assert "  data/db-ingress ingress[0]\n" in out_text + "\n"
+    assert "manifests/p.yaml:12:5: data/db-ingress ingress[0]" in out_text
+    assert {c.get("classname") for c in cases.values()} >= {COMMAND_LINE_SUITE}
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--reachable", "--from-pod", "role=frontend", "--to-pod", "role=db", "-p", "9999"],
+        ["--reachable", "--from-pod", "role=nothing", "--to-pod", "role=db"],
+        ["--deny", "--to-pod", "role=db"],
+    ],
+)
+def test_assert_junit_has_no_null_locations(argv: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    from verifier.cli import app
+
+    monkeypatch.chdir(ROOT)
+    res = CliRunner().invoke(app, ["assert", "examples/seed", *argv, "-f", "junit"])
+    assert res.exit_code in (1, 2), res.output
+    for needle in ("None", "null", "&lt;unknown&gt;", 'file="&lt;'):
+        assert needle not in res.stdout, needle
+    ET.fromstring(res.stdout)

@@ -260,3 +260,88 @@ def test_headline_is_one_text_with_markdown_emphasis() -> None:
         r = result("p", Verdict.VIOLATED, flow=FLOW, expect=expect)
         assert headline(r) == f"Counterexample: this flow is {word}, but the property expects {expect.value}."
         assert f"this flow is **{word}**" in check_markdown(CheckReport(results=(r,)))
+
+
+# --- locations: never None / null ---------------------------------------------------------------
+
+
+def test_markdown_never_prints_a_missing_location() -> None:
+    unlocated = RuleRef(policy="data/db-ingress", direction=Direction.INGRESS, index=0)  # <unknown>
+    located = RuleRef(
+        policy="data/db-ingress", direction=Direction.INGRESS, index=1, location=Location("m/p.yaml", 9, 3)
+    )
+    flow = Flow(
+        source=Endpoint(kind=EndpointKind.EXTERNAL, ip=ipaddress.ip_address("203.0.113.7")),
+        destination=Endpoint(
+            kind=EndpointKind.POD, namespace="data", name="db", ip=ipaddress.ip_address("10.0.0.9")
+        ),
+        port=5432,
+        protocol=Protocol.TCP,
+    )
+    report = CheckReport(
+        results=(
+            PropertyResult(
+                name="cli-deny",
+                expect=Expect.DENY,
+                universe=Universe.ANY,
+                verdict=Verdict.VIOLATED,
+                flow=flow,
+                rules=(unlocated, located),
+            ),
+            PropertyResult(
+                name="cli-reachable", expect=Expect.REACHABLE, universe=Universe.ANY, verdict=Verdict.VIOLATED
+            ),
+            PropertyResult(
+                name="cli-error", expect=Expect.DENY, universe=Universe.ANY, verdict=Verdict.ERROR
+            ),
+        )
+    )
+    md = check_markdown(report)
+    for needle in ("None", "null", "<unknown>", "&lt;unknown&gt;", "<command line>"):
+        assert needle not in md, needle
+    assert "- `data/db-ingress ingress[0]`\n" in md
+    assert "- `data/db-ingress ingress[1]` at `m/p.yaml:9:3`" in md
+    findings = [
+        Finding(
+            rule_id="NV009", level=Level.NOTE, message="pods unprotected", location=None, identity=("a",)
+        ),
+        Finding(
+            rule_id="NV001",
+            level=Level.WARNING,
+            message="selects nothing",
+            location=Location("<unknown>"),
+            identity=("b",),
+        ),
+    ]
+    table = findings_markdown("netverify lint", findings)
+    assert "None" not in table and "<unknown>" not in table
+    assert "| ℹ️ | `NV009` | — | pods unprotected |" in table
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        [
+            "assert",
+            "examples/seed",
+            "--reachable",
+            "--from-pod",
+            "role=frontend",
+            "--to-pod",
+            "role=db",
+            "-p",
+            "9999",
+        ],
+        ["assert", "examples/seed", "--reachable", "--from-pod", "role=nothing", "--to-pod", "role=db"],
+        ["lint", "examples/seed", "--fail-on", "never"],
+        ["diff", "examples/seed", "--against", "examples/seed/pods.yaml", "--universe", "inventory"],
+    ],
+)
+def test_cli_markdown_has_no_null_locations(argv: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    from verifier.cli import app
+
+    monkeypatch.chdir(Path(__file__).resolve().parents[1])
+    res = CliRunner().invoke(app, [*argv, "-f", "markdown"])
+    assert res.exit_code in (0, 1, 2), res.output
+    for needle in ("None", "null", "<unknown>", "` at ``"):
+        assert needle not in res.stdout, needle

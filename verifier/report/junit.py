@@ -27,6 +27,7 @@ import re
 import xml.etree.ElementTree as ET
 from typing import TextIO
 
+from verifier.report.sarif import location_text
 from verifier.report.text import endpoint_lines
 from verifier.results import CheckReport, PropertyResult, Verdict
 from verifier.spec import Expect
@@ -51,7 +52,10 @@ def rules_text(result: PropertyResult) -> str:
     if not result.rules:
         return "rules involved: none"
     lines = ["rules involved:"]
-    lines.extend(f"  {rule.location}: {rule}" for rule in result.rules)
+    lines.extend(
+        f"  {where}: {rule}" if (where := location_text(rule.location)) else f"  {rule}"
+        for rule in result.rules
+    )
     return "\n".join(lines)
 
 
@@ -93,7 +97,7 @@ def _testcase(result: PropertyResult, *, strict: bool) -> ET.Element:
             "time": f"{result.seconds:.6f}",
         },
     )
-    if result.location.line:
+    if result.location.line and not result.location.file.startswith("<"):
         case.set("file", _clean(result.location.file))
         case.set("line", str(result.location.line))
     out = [rules_text(result)]

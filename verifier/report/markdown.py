@@ -21,7 +21,8 @@ import html
 from collections.abc import Iterable
 from typing import TextIO
 
-from verifier.report.sarif import Finding, Level
+from verifier.errors import Location
+from verifier.report.sarif import Finding, Level, location_text
 from verifier.report.text import endpoint_lines, headline, summary_line
 from verifier.results import (
     CheckReport,
@@ -57,6 +58,12 @@ def code(text: str) -> str:
     fence = "`" * (longest + 1)
     pad = " " if text.startswith("`") or text.endswith("`") else ""
     return f"{fence}{pad}{text}{pad}{fence}".replace("|", "\\|")
+
+
+def _at(location: Location) -> str:
+    """`` at `file:line:col` `` — or nothing when the location is unknown (never ``None``)."""
+    text = location_text(location)
+    return f" at {code(text)}" if text else ""
 
 
 def cell(text: str) -> str:
@@ -97,7 +104,7 @@ def result_details(result: PropertyResult) -> str:
         ]
     if result.rules:
         lines += ["**Rules involved**", ""]
-        lines += [f"- {code(str(rule))} at {code(str(rule.location))}" for rule in result.rules]
+        lines += [f"- {code(str(rule))}{_at(rule.location)}" for rule in result.rules]
         lines.append("")
     if result.explanation:
         lines += ["**Why**", ""]
@@ -183,7 +190,7 @@ def findings_markdown(title: str, findings: list[Finding], *, max_chars: int = M
     lines += ["| | rule | where | message |", "|:-:|---|---|---|"]
     size = sum(len(x) + 1 for x in lines)
     for n, f in enumerate(findings):
-        where = code(str(f.location)) if f.location is not None else ""
+        where = code(location_text(f.location)) if location_text(f.location) else "—"
         row = f"| {LEVEL_ICON[f.level]} | {code(f.rule_id)} | {where} | {cell(f.message)} |"
         if size + len(row) > max_chars - 200:
             lines += ["", f"_{len(findings) - n} more finding(s) not shown; see the full report._"]
@@ -240,9 +247,7 @@ def region_details(region: FlowRegion, *, label: str, rules: tuple[RuleRef, ...]
     ]
     if rules is not None:
         if rules:
-            lines.append(
-                "- **allowed by**: " + ", ".join(f"{code(str(r))} at {code(str(r.location))}" for r in rules)
-            )
+            lines.append("- **allowed by**: " + ", ".join(f"{code(str(r))}{_at(r.location)}" for r in rules))
         else:
             lines.append("- **allowed by**: no policy isolates these endpoints any more")
     lines += ["", "</details>", ""]

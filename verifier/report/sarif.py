@@ -248,6 +248,15 @@ def _location(
     return out
 
 
+def location_text(location: Location | None) -> str:
+    """``file:line:col`` for people (JUnit, Markdown); "" when there is no location at all
+    (None, an empty file, ``<unknown>``) — never ``None``. Other pseudo-files (``<stdin>:3:1``,
+    ``<inventory>``, ``<command line>``) say where the object came from and are kept."""
+    if location is None or location.file in ("", "<unknown>", "None"):
+        return ""
+    return str(location)
+
+
 def has_file(location: Location) -> bool:
     """The location is in a file (or stdin), not a pseudo-file such as ``<command line>``."""
     return artifact_uri(location.file) is not None
