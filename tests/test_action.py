@@ -24,6 +24,8 @@ import jsonschema
 import pytest
 import yaml
 
+from tests.test_sarif import code_scanning_problems
+
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 SCHEMA = json.loads((ROOT / "tests" / "data" / "sarif-schema-2.1.0.json").read_text())
@@ -194,9 +196,11 @@ def run_action(
 
 
 def validate_sarif(path: Path) -> dict[str, Any]:
+    """The SARIF file, validated against the OASIS schema and code scanning's own rules."""
     doc = json.loads(path.read_text())
     cls = jsonschema.validators.validator_for(SCHEMA)
     cls(SCHEMA, format_checker=cls.FORMAT_CHECKER).validate(doc)
+    assert code_scanning_problems(doc) == []
     return dict(doc)
 
 
