@@ -188,8 +188,8 @@ def property_rule(result: PropertyResult) -> FindingRule:
 
 
 STDIN_URI = "stdin"  # the artifact of input read from stdin (no file has it)
-# The artifact of a run none of whose inputs or findings names a file the caller told us of:
-# the inputs given on the command line.
+# The placeholder artifact of a run that names no file at all (no inputs given to the writer,
+# no result or rule located in a file): what the user typed on the command line.
 COMMAND_LINE_URI = "command-line"
 _STDIN_FILES = ("<stdin>", "-")
 
