@@ -23,7 +23,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.brute import _a_flow, _candidate_keys, _candidate_ports, _externals, _ip_sets, _pod_endpoints
+from tests.brute import (
+    _a_flow,
+    _candidate_keys,
+    _candidate_ports,
+    _externals,
+    _ip_sets,
+    _pod_endpoints,
+    inventory_flows,
+)
 from tests.strategies import (
     _BLOCK_RULES,
     _BLOCK_TYPES,
@@ -99,11 +107,134 @@ def region_flows(region: FlowRegion, cluster: Cluster, options: AnalysisOptions)
             yield Flow(source=s, destination=d, port=port, protocol=proto)
 
 
-def check_regions(regions: RegionList, cluster: Cluster, options: AnalysisOptions, member: Member) -> None:
-    """Every flow of every region is a member of the set; no region is inside another.
-    ``cluster`` holds the inventory and every policy in play (of both versions, for a diff):
-    its ipBlocks give the kinds of address enumerated."""
+# --- membership of a concrete flow in a region (completeness) ----------------------------------
+
+
+def _label_phrase_holds(phrase: str, labels: dict[str, str]) -> bool:
+    """A constraint as `verifier.solve.regions._codes_text` writes it, read literally:
+    ``k=v``, ``k in (a,b)``, ``!k``, ``!k or k=v``, ``!k or k in (a,b)``, ``k exists``,
+    ``k exists, notin (a,b)``, ``k notin (a,b)``."""
+
+    def values(text: str) -> set[str]:
+        return set(text.strip().strip("()").split(","))
+
+    if phrase.startswith("!") and " or " in phrase:
+        first, rest = phrase.split(" or ", 1)
+        return first[1:] not in labels or _label_phrase_holds(rest, labels)
+    if phrase.startswith("!"):
+        return phrase[1:] not in labels
+    if " exists, notin " in phrase:
+        key, excluded = phrase.split(" exists, notin ", 1)
+        return key in labels and labels[key] not in values(excluded)
+    if phrase.endswith(" exists"):
+        return phrase[: -len(" exists")] in labels
+    if " notin " in phrase:
+        key, excluded = phrase.split(" notin ", 1)
+        return labels.get(key) not in values(excluded)
+    if " in " in phrase:
+        key, allowed = phrase.split(" in ", 1)
+        return key in labels and labels[key] in values(allowed)
+    key, value = phrase.split("=", 1)
+    return labels.get(key) == value
+
+
+def _named_port_phrase_holds(phrase: str, ep: Endpoint, port: int) -> bool:
+    """``defines NAME/PROTO at the flow's port`` or ``does not define …``."""
+    negated = phrase.startswith("does not define ")
+    name, proto = phrase.split(" ")[3 if negated else 1].split("/")
+    defines = any(cp.name == name and cp.protocol.value == proto and cp.port == port for cp in ep.ports)
+    return defines != negated
+
+
+def _side_holds(side: EndpointSet, ep: Endpoint, port: int) -> bool:
+    """Whether a concrete endpoint is a member of a region's side. An inventory pod is a member
+    of a ``pod`` side that lists it, and (the `any` universe: a hypothetical pod may stand for
+    it) of a ``new-pod`` side whose constraints it meets. Inventory endpoints only: they live
+    in existing namespaces."""
+    if side.kind is EndpointKind.EXTERNAL:
+        if ep.kind is not EndpointKind.EXTERNAL:
+            return False
+    elif ep.kind is EndpointKind.EXTERNAL:
+        return False
+    elif side.kind is EndpointKind.POD:
+        if ep.kind is not EndpointKind.POD or f"{ep.namespace}/{ep.name}" not in _pods(side):
+            return False
+    else:  # a new-pod side: every pod meeting its constraints
+        if side.namespaces and ep.namespace not in side.namespaces:
+            return False
+        if not side.namespaces and side.description.startswith("any pod in a new namespace"):
+            return False
+        if not all(_label_phrase_holds(p, ep.namespace_labels) for p in side.namespace_labels):
+            return False
+        if not all(_label_phrase_holds(p, ep.labels) for p in side.labels):
+            return False
+        if not all(_named_port_phrase_holds(p, ep, port) for p in side.named_ports):
+            return False
+    return _in_addresses(side, ep)
+
+
+def region_holds(region: FlowRegion, flow: Flow) -> bool:
+    """Whether a concrete flow lies in a region (its boxes read literally)."""
+    return (
+        flow.protocol in region.protocols
+        and region.ports[0] <= flow.port <= region.ports[1]
+        and _side_holds(region.source, flow.source, flow.port)
+        and _side_holds(region.destination, flow.destination, flow.port)
+    )
+
+
+def in_some_region(regions: RegionList, flow: Flow) -> bool:
+    return any(region_holds(r, flow) for r in regions.regions)
+
+
+def check_complete(regions: RegionList, cluster: Cluster, options: AnalysisOptions, member: Member) -> int:
+    """A ``complete`` list leaves no flow of the set out. Over the inventory universe every
+    inventory flow is in a listed region iff it is in the set; in `any` (whose regions may
+    also hold hypothetical pods) every inventory flow of the set is in some region. Returns the
+    number of inventory flows of the set."""
+    assert regions.status is RegionStatus.COMPLETE, regions.status
+    count = 0
+    for f in inventory_flows(cluster, options):
+        wanted = member(f)
+        count += wanted
+        if options.universe is Universe.INVENTORY:
+            assert in_some_region(regions, f) == wanted, f
+        elif wanted:
+            assert in_some_region(regions, f), f
+    return count
+
+
+def check_diff_complete(
+    old: Cluster, new: Cluster, added: RegionList, removed: RegionList, options: AnalysisOptions
+) -> None:
+    """`check_complete` for both sides of a diff at once (one pair of oracle calls a flow)."""
+    lists = [(regions, gained) for regions, gained in ((added, True), (removed, False))]
+    lists = [(r, g) for r, g in lists if r.status is RegionStatus.COMPLETE]
+    if not lists:
+        return
+    for f in inventory_flows(_both(old, new), options):
+        was = decide(old, f, ipblock_pods=options.ipblock_pods).allowed
+        now = decide(new, f, ipblock_pods=options.ipblock_pods).allowed
+        for regions, gained in lists:
+            wanted = (now and not was) if gained else (was and not now)
+            if options.universe is Universe.INVENTORY:
+                assert in_some_region(regions, f) == wanted, (gained, f)
+            elif wanted:
+                assert in_some_region(regions, f), (gained, f)
+
+
+def check_regions(
+    regions: RegionList, cluster: Cluster, options: AnalysisOptions, member: Member, *, complete: bool = True
+) -> None:
+    """Every flow of every region is a member of the set; no region is inside another; the
+    list is conclusive on these small clusters and, when complete, holds every member
+    (`check_complete`; ``complete`` False: the caller checks that). ``cluster`` holds the
+    inventory and every policy in play (of both versions, for a diff): its ipBlocks give the
+    kinds of address enumerated."""
     assert regions.status is not RegionStatus.ERROR, regions.reason
+    assert regions.status is not RegionStatus.UNKNOWN, regions.reason
+    if complete and regions.status is RegionStatus.COMPLETE:
+        check_complete(regions, cluster, options, member)
     contents: list[set[str]] = []
     for region in regions.regions:
         assert member(region.example), region.example
@@ -298,7 +429,10 @@ def test_diff_regions_hold_only_changed_flows(
     options = AnalysisOptions(universe=Universe.INVENTORY, ipblock_pods=ipblock_pods, timeout_s=20)
     result = diff(old, new, options, max_regions=50, method=method)
     for regions, gained in ((result.added, True), (result.removed, False)):
-        check_regions(regions, _both(old, new), options, _diff_member(old, new, gained, ipblock_pods))
+        check_regions(
+            regions, _both(old, new), options, _diff_member(old, new, gained, ipblock_pods), complete=False
+        )
+    check_diff_complete(old, new, result.added, result.removed, options)
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
