@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import ipaddress
 import json
+import re
 import textwrap
 from pathlib import Path
 
@@ -358,7 +359,7 @@ def test_kubectl_dump_keeps_real_pods_and_drops_represented_templates() -> None:
     assert any("ReplicaSet shop/web-7c9f8d" in n and "managed by Deployment web" in n for n in texts)
     assert any("ReplicaSet shop/web-5b6a7c" in n and "managed by Deployment web" in n for n in texts)
     assert any("Deployment shop/web" in n and "2 of its pods are in the input" in n for n in texts)
-    assert any("Service shop/web" in n and "ignored" in n for n in texts)
+    assert any("skipped" in n and "1 Service" in n for n in texts)
     shop = result.cluster.namespaces["shop"]
     assert shop.declared and shop.labels == {NAMESPACE_NAME_LABEL: "shop", "team": "web"}
     assert [p.key for p in result.cluster.policies] == ["shop/web-ingress"]
@@ -488,7 +489,7 @@ def test_directory_recursion_is_sorted_and_skips_other_and_hidden_files() -> Non
     assert len(again.cluster.pods) == 3
 
 
-def test_json_stream_is_located_per_document(tmp_path: Path) -> None:
+def test_json_stream_is_located_per_object(tmp_path: Path) -> None:
     a = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "a", "namespace": "x"}}
     b = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "b", "namespace": "x"}}
     path = tmp_path / "s.json"
@@ -496,7 +497,9 @@ def test_json_stream_is_located_per_document(tmp_path: Path) -> None:
     path.write_text(f"{first}\n\n{json.dumps(b)}")
     second_line = first.count("\n") + 3
     pods = load_cluster([str(path)]).cluster.pods
-    assert [str(p.location) for p in pods] == [f"{path}:1:1", f"{path}:{second_line}:1"]
+    # Each pod is located at its metadata object: line and column of its opening brace.
+    column_b = json.dumps(b).index('"metadata": {') + len('"metadata": {')
+    assert [str(p.location) for p in pods] == [f"{path}:4:15", f"{path}:{second_line}:{column_b}"]
 
 
 def test_namespace_name_label_is_forced(tmp_path: Path) -> None:
@@ -527,8 +530,9 @@ def test_ignored_kinds_are_summarised_per_kind_and_file(tmp_path: Path) -> None:
     )
     result = load(tmp_path, docs + "\n---\napiVersion: v1\nkind: Secret\nmetadata: {name: s}\n")
     texts = notices(result)
-    assert any("ignored 3 ConfigMap objects" in n for n in texts)
-    assert any("Secret s" in n and "ignored" in n for n in texts)
+    assert texts == [
+        "note: skipped 4 objects that do not change traffic: 3 ConfigMap, 1 Secret (--verbose lists them)"
+    ]
     assert result.cluster.pods == () and result.cluster.policies == ()
 
 
@@ -626,8 +630,12 @@ def test_scaled_to_zero_is_no_endpoint_with_a_notice(
     result = load_docs(tmp_path, workload(kind, count=0, field=field))
     assert pods_by_key(result) == {}
     (notice,) = [n for n in notices(result) if "scaled to zero" in n]
-    assert notice.startswith(
-        f"{tmp_path / 'in.json'}:1:1: warning: {kind} n/w: scaled to zero: no pods ({path})"
+    # Located at the object's metadata: JSON input has real lines and columns.
+    assert re.match(
+        re.escape(f"{tmp_path / 'in.json'}:1:")
+        + r"\d+"
+        + re.escape(f": warning: {kind} n/w: scaled to zero: no pods ({path})"),
+        notice,
     )
 
 
@@ -677,7 +685,7 @@ def test_autoscaled_workload_is_replicated(tmp_path: Path, scaler: object, repli
     result = load_docs(tmp_path, workload("Deployment", count=1), scaler)
     assert pods_by_key(result)["n/w[Deployment]"].replicated is replicated
     # The HPA itself is still traffic-neutral: summarised like the other ignored kinds.
-    assert any("HorizontalPodAutoscaler" in n and "ignored" in n for n in notices(result))
+    assert any("1 HorizontalPodAutoscaler" in n and "do not change traffic" in n for n in notices(result))
 
 
 def test_autoscaler_does_not_scale_from_zero(tmp_path: Path) -> None:

@@ -305,36 +305,52 @@ def test_documents_before_a_syntax_error_are_still_checked(tmp_path: Path) -> No
     [
         (
             "apiVersion: policy.networking.k8s.io/v1alpha1\nkind: AdminNetworkPolicy\nmetadata: {name: a}",
-            ["AdminNetworkPolicy a", "not supported: results would be wrong"],
+            [
+                "AdminNetworkPolicy a",
+                "not supported yet: results would be wrong",
+                "--ignore-kind AdminNetworkPolicy",
+            ],
         ),
         (
             "apiVersion: policy.networking.k8s.io/v1alpha1\nkind: BaselineAdminNetworkPolicy\n"
             "metadata: {name: default}",
-            ["BaselineAdminNetworkPolicy", "not supported: results would be wrong"],
+            ["BaselineAdminNetworkPolicy", "not supported yet: results would be wrong"],
         ),
         (
             "apiVersion: policy.networking.k8s.io/v1alpha2\nkind: ClusterNetworkPolicy\nmetadata: {name: c}",
-            ["ClusterNetworkPolicy", "not supported"],
+            ["ClusterNetworkPolicy", "not supported yet"],
         ),
         (
             "apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\nmetadata: {name: c, namespace: n}",
-            ["CiliumNetworkPolicy n/c", "not supported"],
+            [
+                "CiliumNetworkPolicy n/c",
+                "filters pod traffic but is not modelled",
+                "--ignore-kind CiliumNetworkPolicy",
+            ],
         ),
         (
             "apiVersion: projectcalico.org/v3\nkind: NetworkPolicy\nmetadata: {name: c, namespace: n}",
-            ["NetworkPolicy n/c", "projectcalico.org/v3", "not supported"],
+            [
+                "NetworkPolicy n/c",
+                "projectcalico.org/v3",
+                "not modelled",
+                "--ignore-kind NetworkPolicy.projectcalico.org",
+            ],
         ),
         (
             "apiVersion: crd.projectcalico.org/v1\nkind: GlobalNetworkPolicy\nmetadata: {name: g}",
-            ["GlobalNetworkPolicy", "not supported"],
+            ["GlobalNetworkPolicy g", "not modelled"],
         ),
         (
             "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w, namespace: n}",
-            ["Widget n/w", 'unknown kind "Widget"', "example.com/v1"],
+            ["Widget n/w", 'unknown kind "Widget"', "example.com/v1", "--ignore-kind Widget"],
         ),
         ("kind: Pod\nmetadata: {name: p}", ["apiVersion", "missing"]),
         ("apiVersion: v1\nmetadata: {name: p}", ["kind", "missing"]),
-        ("just a string", ["expected a Kubernetes object", '"just a string"']),
+        (
+            "apiVersion: v1\nkind: List\nitems: [just a string]",
+            ["expected a Kubernetes object", '"just a string"'],
+        ),
         ("apiVersion: v1\nkind: Pod\nmetadata: {namespace: n}", ["Pod n/<unnamed>: metadata.name: required"]),
         (
             "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {namespace: n}\n"
@@ -657,7 +673,7 @@ def test_json_duplicate_keys_are_rejected(tmp_path: Path) -> None:
     (line,) = problems(tmp_path, "\n\n" + text, name="bad.json")
     assert (
         line
-        == f"{tmp_path / 'bad.json'}:3:1: duplicate key 'name' in one JSON object (one of the values would be silently lost)"
+        == f"{tmp_path / 'bad.json'}:3:49: duplicate key 'name' in one JSON object (one of the values would be silently lost)"
     )
 
 

@@ -7,6 +7,8 @@ with all problems collected; the CLI prints them and exits with code 2.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 
@@ -59,16 +61,37 @@ class Notice:
     """A warning: the input was accepted but something was assumed or ignored.
 
     Nothing is dropped silently: every ignored field or assumption becomes a Notice that the
-    CLI shows and the JSON reports carry.
+    CLI shows and the JSON reports carry. ``level`` is ``warning`` or ``note`` (a summary of
+    what was skipped as harmless); a Notice about the whole run has an empty ``location.file``
+    and prints without one.
     """
 
     location: Location
     obj: str
     message: str
+    level: str = "warning"
 
     def __str__(self) -> str:
         where = f"{self.obj}: " if self.obj else ""
-        return one_line(f"{self.location}: warning: {where}{self.message}")
+        at = f"{self.location}: " if self.location.file else ""
+        return one_line(f"{at}{self.level}: {where}{self.message}")
+
+
+#: How a notice about a kind left out with ``--ignore-kind`` starts its message: reports
+#: find the ignored kinds in the warnings they are given with `ignored_kinds`.
+IGNORED_KIND_PHRASE = "ignored by --ignore-kind "
+_IGNORED_KIND = re.compile(re.escape(IGNORED_KIND_PHRASE) + r"([A-Za-z0-9._-]+):")
+
+
+def ignored_kinds(warnings: Iterable[str]) -> list[str]:
+    """The kinds (as given to ``--ignore-kind``, e.g. ``CiliumNetworkPolicy``) that the run
+    left out although they may filter traffic, in the order the warnings name them."""
+    found: dict[str, None] = {}
+    for text in warnings:
+        match = _IGNORED_KIND.search(text)
+        if match:
+            found.setdefault(match.group(1), None)
+    return list(found)
 
 
 class InputError(Exception):

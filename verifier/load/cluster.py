@@ -5,10 +5,18 @@ Decisions, stated once:
 - ``List`` and typed lists (``PodList``, ``DeploymentList``, … — any kind ending in ``List``
   with ``items``) are flattened; items of a typed list may omit ``kind``/``apiVersion``.
 - Namespaced objects without ``metadata.namespace`` are in ``default`` (kubectl's convention).
-- Kinds that cannot affect NetworkPolicy verdicts (Services, ConfigMaps, RBAC, …) are ignored
-  with one Notice per kind and file. Policy kinds this tool does not model (AdminNetworkPolicy,
-  Cilium, Calico, Antrea, …) are Problems: ignoring a policy would make results wrong. Any
-  other kind is a Problem too: we cannot tell whether it matters.
+- What the input may hold (design §1; the table is `verifier.load.kinds`): documents that are
+  not Kubernetes objects (Chart.yaml, values.yaml, a spec file, a JSON array of plain values —
+  a mapping is an object when it has two of ``apiVersion``, ``kind``, ``metadata``, ``spec``)
+  and kinds that cannot change pod traffic (Services, ConfigMaps, RBAC, cert-manager, …) are
+  skipped with one summary note for the whole run (``verbose``: one per file). Kinds that
+  filter traffic but are not modelled (Cilium, Calico, Antrea, Istio, …), the policy tiers
+  (AdminNetworkPolicy, …) and kinds of no known group are Problems naming the object — unless
+  ``ignore_kinds`` names them: then one warning per kind says they were left out
+  (`verifier.errors.ignored_kinds` reads it back), and `LoadResult.ignored_kinds` lists them.
+- A file with Helm template syntax (``{{``) that does not parse, or whose objects carry it
+  where it matters, is skipped with one warning for the whole run naming the files and how to
+  render them; if nothing else is loadable, that is a Problem.
 - A workload's pod template is an endpoint unless (a) the workload is controlled by another
   workload in the input (a Deployment's ReplicaSets, a CronJob's Jobs) — the owner stands for
   it — or (b) live pods of it are in the input (a kubectl dump holds both) — the real pods
@@ -29,102 +37,27 @@ Decisions, stated once:
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, TextIO
 
-from verifier.errors import InputError, Location, Notice
+from verifier.errors import IGNORED_KIND_PHRASE, InputError, Location, Notice, Problem, UsageError
 from verifier.load import checks
 from verifier.load.checks import Ctx, Diagnostics, LabelCache, show
-from verifier.load.inventory import WORKLOAD_TEMPLATES, Entry, parse_pod, parse_workload
+from verifier.load.inventory import Entry, parse_pod, parse_workload
+from verifier.load.kinds import MODELLED_KINDS, NETWORK_POLICY_API, KindClass, api_group, classify
 from verifier.load.policy import parse_policy
-from verifier.load.reader import Document, LocatedDict, locate, read_documents
+from verifier.load.reader import Document, LocatedDict, locate, parse_text, read_files
 from verifier.model import NAMESPACE_NAME_LABEL, Cluster, Namespace, NetworkPolicy
 
 DEFAULT_NAMESPACE = "default"
-NETWORK_POLICY_API = "networking.k8s.io/v1"
 AUTOSCALING_API = "autoscaling/"
 
-#: Kinds that do not change which flows NetworkPolicies allow.
-IGNORED_KINDS = frozenset(
-    {
-        "APIService",
-        "CertificateSigningRequest",
-        "ClusterRole",
-        "ClusterRoleBinding",
-        "ComponentStatus",
-        "ConfigMap",
-        "ControllerRevision",
-        "CSIDriver",
-        "CSINode",
-        "CSIStorageCapacity",
-        "CustomResourceDefinition",
-        "Endpoints",
-        "EndpointSlice",
-        "Event",
-        "FlowSchema",
-        "HorizontalPodAutoscaler",
-        "Ingress",
-        "IngressClass",
-        "Kustomization",
-        "Lease",
-        "LimitRange",
-        "MutatingWebhookConfiguration",
-        "Node",
-        "PersistentVolume",
-        "PersistentVolumeClaim",
-        "PodDisruptionBudget",
-        "PodTemplate",
-        "PriorityClass",
-        "PriorityLevelConfiguration",
-        "ResourceQuota",
-        "Role",
-        "RoleBinding",
-        "RuntimeClass",
-        "Secret",
-        "Service",
-        "ServiceAccount",
-        "StorageClass",
-        "ValidatingAdmissionPolicy",
-        "ValidatingAdmissionPolicyBinding",
-        "ValidatingWebhookConfiguration",
-        "VerticalPodAutoscaler",
-        "VolumeAttachment",
-    }
-)
+_MODELLED_LOWER = frozenset(k.lower() for k in MODELLED_KINDS)
 
-#: Policy kinds with semantics beyond `networking.k8s.io/v1` NetworkPolicy.
-UNSUPPORTED_POLICY_KINDS = frozenset(
-    {
-        "AdminNetworkPolicy",
-        "BaselineAdminNetworkPolicy",
-        "ClusterNetworkPolicy",
-        "CiliumNetworkPolicy",
-        "CiliumClusterwideNetworkPolicy",
-        "GlobalNetworkPolicy",
-        "StagedNetworkPolicy",
-        "StagedGlobalNetworkPolicy",
-        "StagedKubernetesNetworkPolicy",
-        "MultiNetworkPolicy",
-        "ANP",
-        "BANP",
-    }
-)
-
-_CLUSTER_SCOPED = (
-    frozenset(
-        {
-            "Namespace",
-            "AdminNetworkPolicy",
-            "BaselineAdminNetworkPolicy",
-            "ClusterNetworkPolicy",
-            "CiliumClusterwideNetworkPolicy",
-            "GlobalNetworkPolicy",
-            "StagedGlobalNetworkPolicy",
-        }
-    )
-    | IGNORED_KINDS
-)
+# How many file names a summary line shows before "and N more".
+_SUMMARY_NAMES = 6
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,12 +66,21 @@ class LoadResult:
 
     cluster: Cluster
     notices: tuple[Notice, ...]
+    #: Kinds left out with ``ignore_kinds`` that were in the input (as the user named them).
+    ignored_kinds: tuple[str, ...] = ()
 
 
 class _ClusterLoader:
     """One load: collects entries, policies, namespaces and diagnostics across all files."""
 
-    def __init__(self) -> None:
+    def __init__(self, ignore_kinds: Sequence[str] = (), verbose: bool = False) -> None:
+        self.ignore = parse_ignore_kinds(ignore_kinds)
+        self.verbose = verbose
+        self.skipped: dict[str, dict[str, int]] = {}  # file -> kind -> count
+        self.skipped_first: dict[str, Location] = {}
+        self.non_objects: dict[str, Location] = {}
+        self.helm_files: list[str] = []
+        self.ignored_kinds: dict[str, list[tuple[Location, str, str]]] = {}
         self.diag = Diagnostics()
         self.labels = LabelCache()
         self.entries: list[Entry] = []
@@ -146,7 +88,6 @@ class _ClusterLoader:
         self.namespaces: dict[str, Namespace] = {}
         self.ns_refs: dict[str, Location] = {}
         self.defined: dict[tuple[str, str, str], Location] = {}
-        self.ignored: dict[tuple[str, str], list[Any]] = {}
         self.valid_ns_names: set[str] = set()
         self.autoscaled: dict[tuple[str, str, str], Location] = {}
 
@@ -162,6 +103,9 @@ class _ClusterLoader:
         if isinstance(data, list):  # a bare list of manifests (e.g. a JSON array)
             for element in data:
                 self.item(file, element, where, kind, api)
+            return
+        if kind is None and not object_like(data):
+            self.non_objects.setdefault(file, where)
             return
         ctx = Ctx(self.diag, file, "", where)
         if not isinstance(data, dict):
@@ -186,33 +130,23 @@ class _ClusterLoader:
             item_kind = None if kind_raw == "List" else kind_raw[: -len("List")]
             item_api = None if kind_raw == "List" else api_raw
             for element in items or []:
-                self.item(file, element, where, item_kind, item_api)
+                if element is None or (isinstance(element, dict) and not element and item_kind is None):
+                    continue
+                self.item(file, element, where, item_kind or "", item_api or "")
             return
         self.resource(ctx, data, kind_raw, api_raw)
 
     def resource(self, ctx: Ctx, data: dict[Any, Any], kind: str, api: str) -> None:
-        if kind in UNSUPPORTED_POLICY_KINDS or (kind == "NetworkPolicy" and api != NETWORK_POLICY_API):
-            self._name_ctx(ctx, data, kind, validate=False)
-            ctx.problem(
-                data,
-                "",
-                f"{kind} ({api}) is not supported: results would be wrong; only {NETWORK_POLICY_API} "
-                "NetworkPolicy is modelled (remove it from the input to analyse the rest)",
-            )
-            return
-        if kind in IGNORED_KINDS:
-            self.ignored.setdefault((ctx.file, kind), []).append((ctx.at(data), data))
+        kind_class = classify(kind, api)
+        if kind_class is KindClass.NEUTRAL:
+            per_kind = self.skipped.setdefault(ctx.file, {})
+            per_kind[kind] = per_kind.get(kind, 0) + 1
+            self.skipped_first.setdefault(ctx.file, ctx.at(data))
             if kind == "HorizontalPodAutoscaler" and api.startswith(AUTOSCALING_API):
                 self._autoscaler(ctx, data)
             return
-        if kind not in WORKLOAD_TEMPLATES and kind not in ("Pod", "Namespace", "NetworkPolicy"):
-            self._name_ctx(ctx, data, kind, validate=False)
-            ctx.problem(
-                data,
-                "kind",
-                f"unknown kind {show(kind)} (apiVersion {api}): cannot tell whether it affects traffic; "
-                "remove it from the input",
-            )
+        if kind_class is not KindClass.MODELLED:
+            self._not_modelled(ctx, data, kind, api, kind_class)
             return
         named = self._name_ctx(ctx, data, kind)
         if named is None:
@@ -244,6 +178,36 @@ class _ClusterLoader:
             if entry is not None:
                 self.entries.append(entry)
 
+    def _not_modelled(
+        self, ctx: Ctx, data: dict[Any, Any], kind: str, api: str, kind_class: KindClass
+    ) -> None:
+        """A kind that filters traffic, a policy tier, or an unknown kind: a Problem, unless
+        the user asked to leave it out (then one warning per kind, at its first object)."""
+        self._name_ctx(ctx, data, kind, validate=False)
+        shown = ignore_name(kind, api)
+        if ignore_matches(self.ignore, kind, api):
+            self.ignored_kinds.setdefault(shown, []).append((ctx.where, ctx.obj, api))
+            return
+        if kind_class is KindClass.UNKNOWN:
+            ctx.problem(
+                data,
+                "kind",
+                f"unknown kind {show(kind)} (apiVersion {api}): cannot tell whether it affects traffic; "
+                f"if it does not, pass --ignore-kind {shown} (or remove it from the input)",
+            )
+            return
+        what = (
+            "is not supported yet"
+            if kind_class is KindClass.NOT_YET
+            else "filters pod traffic but is not modelled"
+        )
+        ctx.problem(
+            data,
+            "",
+            f"{kind} ({api}) {what}: results would be wrong; only {NETWORK_POLICY_API} NetworkPolicy is "
+            f"modelled (pass --ignore-kind {shown} to analyse the rest without it)",
+        )
+
     def _name_ctx(
         self, ctx: Ctx, data: dict[Any, Any], kind: str, *, validate: bool = True
     ) -> tuple[dict[Any, Any], str, str] | None:
@@ -254,7 +218,7 @@ class _ClusterLoader:
         if isinstance(meta_raw, LocatedDict):
             ctx.where = ctx.at(meta_raw)
         name = meta.get("name")
-        cluster_scoped = kind in _CLUSTER_SCOPED
+        cluster_scoped = kind == "Namespace" or (not validate and meta.get("namespace") is None)
         namespace = meta.get("namespace", DEFAULT_NAMESPACE)
         if namespace is None:
             namespace = DEFAULT_NAMESPACE
@@ -461,23 +425,76 @@ class _ClusterLoader:
             )
         return dropped
 
-    def _ignored_notices(self) -> None:
-        for (_file, kind), found in self.ignored.items():
-            location, data = found[0]
-            if len(found) == 1:
-                meta = data.get("metadata") if isinstance(data.get("metadata"), dict) else {}
-                name = meta.get("name", "<unnamed>")
-                ns = meta.get("namespace")
-                obj = f"{kind} {ns}/{name}" if ns else f"{kind} {name}"
-                message = "ignored: does not affect which flows NetworkPolicies allow"
-            else:
-                obj = kind
-                message = f"ignored {len(found)} {kind} objects in this file: they do not affect which flows "
-                message += "NetworkPolicies allow"
-            self.diag.notices.append(Notice(location, obj, message))
+    def _summary_notices(self) -> None:
+        """One note for everything skipped as harmless, one warning for Helm templates, one
+        warning per ignored kind; ``verbose`` adds one note per file."""
+        kinds: dict[str, int] = {}
+        for per_kind in self.skipped.values():
+            for kind, count in per_kind.items():
+                kinds[kind] = kinds.get(kind, 0) + count
+        parts = []
+        if kinds:
+            total = sum(kinds.values())
+            counted = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0])))
+            parts.append(f"skipped {plural(total, 'object')} that do not change traffic: {counted}")
+        if self.non_objects:
+            files = _some_names(list(self.non_objects))
+            parts.append(f"{plural(len(self.non_objects), 'file')} that are not Kubernetes objects: {files}")
+            if not kinds:
+                parts[-1] = "skipped " + parts[-1]
+        if parts:
+            more = "" if self.verbose else " (--verbose lists them)"
+            self.diag.notices.append(Notice(Location(""), "", "; and ".join(parts) + more, level="note"))
+        if self.verbose:
+            for file, per_kind in self.skipped.items():
+                counted = ", ".join(
+                    f"{n} {k}" for k, n in sorted(per_kind.items(), key=lambda kv: (-kv[1], kv[0]))
+                )
+                total = sum(per_kind.values())
+                message = f"skipped {plural(total, 'object')} that do not change traffic: {counted}"
+                self.diag.notices.append(Notice(self.skipped_first[file], "", message, level="note"))
+            for file in self.non_objects:
+                self.diag.notices.append(
+                    Notice(Location(file), "", "skipped: not a Kubernetes object", level="note")
+                )
+        if self.helm_files:
+            files = _some_names(self.helm_files)
+            self.diag.notices.append(
+                Notice(
+                    Location(""),
+                    "",
+                    f"skipped {plural(len(self.helm_files), 'file')} with Helm template syntax ({{{{ … }}}}): "
+                    f"{files}; render the chart and check what it produces: "
+                    "helm template RELEASE CHART_DIR | netverify COMMAND -",
+                )
+            )
+        for shown, found in self.ignored_kinds.items():
+            where, obj, api = found[0]
+            first = f"first: {obj}" if len(found) > 1 else obj
+            self.diag.notices.append(
+                Notice(
+                    where,
+                    "",
+                    f"{IGNORED_KIND_PHRASE}{shown}: {plural(len(found), 'object')} ({api}; {first}) "
+                    "that may filter traffic left out: results are as if it were absent",
+                )
+            )
+
+    def _nothing_loadable(self) -> bool:
+        return not (self.entries or self.policies or self.namespaces or self.skipped or self.ignored_kinds)
 
     def finish(self, assume_unlabelled_namespaces: bool = False) -> LoadResult:
-        self._ignored_notices()
+        if self.helm_files and self._nothing_loadable() and not self.diag.problems:
+            self.diag.problems.append(
+                Problem(
+                    Location(self.helm_files[0]),
+                    "",
+                    "",
+                    f"only Helm templates here ({_some_names(self.helm_files)}): they are not manifests "
+                    "until rendered; run helm template RELEASE CHART_DIR | netverify COMMAND -",
+                )
+            )
+        self._summary_notices()
         self._apply_autoscalers()
         dropped = self._drop_represented_templates()
         pods = tuple(e.pod for i, e in enumerate(self.entries) if e.pod is not None and i not in dropped)
@@ -508,11 +525,111 @@ class _ClusterLoader:
             policies=tuple(self.policies),
             assume_unlabelled_namespaces=assume_unlabelled_namespaces,
         )
-        return LoadResult(cluster=cluster, notices=tuple(self.diag.notices))
+        return LoadResult(
+            cluster=cluster, notices=tuple(self.diag.notices), ignored_kinds=tuple(self.ignored_kinds)
+        )
+
+    def file(self, name: str, text: str) -> None:
+        """Load one file; a Helm template (see `helm_template`) is set aside for the summary."""
+        if "{{" not in text:
+            for doc in parse_text(name, text, self.diag.problems):
+                self.document(doc)
+            return
+        local: list[Problem] = []
+        docs = list(parse_text(name, text, local))
+        if local or any(templated(doc.data) for doc in docs):
+            self.helm_files.append(name)
+            return
+        for doc in docs:
+            self.document(doc)
+
+
+def plural(count: int, noun: str) -> str:
+    """``1 object``, ``2 objects``."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def _some_names(files: Sequence[str]) -> str:
+    names = [os.path.basename(f) if f != "-" else f for f in files[:_SUMMARY_NAMES]]
+    rest = len(files) - len(names)
+    return ", ".join(names) + (f" and {rest} more" if rest > 0 else "")
+
+
+def object_like(data: Any) -> bool:
+    """Whether a top-level document is meant as a Kubernetes object: a mapping with two of
+    ``apiVersion``, ``kind``, ``metadata``, ``spec``. Chart.yaml, values.yaml, a spec file or a
+    tool's JSON output are not, and are skipped; a broken manifest is, and gets Problems."""
+    if not isinstance(data, dict):
+        return False
+    return sum(1 for key in ("apiVersion", "kind", "metadata", "spec") if key in data) >= 2
+
+
+def _mentions_template(value: Any, depth: int = 0) -> bool:
+    if isinstance(value, str):
+        return "{{" in value
+    if depth > 200:
+        return False
+    if isinstance(value, dict):
+        return any(
+            _mentions_template(k, depth + 1) or _mentions_template(v, depth + 1) for k, v in value.items()
+        )
+    if isinstance(value, list):
+        return any(_mentions_template(v, depth + 1) for v in value)
+    return False
+
+
+def templated(data: Any) -> bool:
+    """Whether a parsed document carries Helm template syntax where it matters: anywhere but
+    in a traffic-neutral object (a ConfigMap may well hold Go templates of its own)."""
+    if isinstance(data, list):
+        return any(templated(item) for item in data)
+    if isinstance(data, dict):
+        kind, api = data.get("kind"), data.get("apiVersion")
+        if kind == "List" and isinstance(data.get("items"), list):
+            return any(templated(item) for item in data["items"])
+        if isinstance(kind, str) and isinstance(api, str) and classify(kind, api) is KindClass.NEUTRAL:
+            return False
+    return _mentions_template(data)
+
+
+def parse_ignore_kinds(values: Sequence[str]) -> list[tuple[str, str | None]]:
+    """``--ignore-kind`` values: ``KIND`` or ``KIND.GROUP`` (kubectl's resource.group form),
+    case-insensitive. A kind this tool models cannot be ignored: a `UsageError`."""
+    out: list[tuple[str, str | None]] = []
+    for raw in values:
+        text = raw.strip()
+        kind, dot, group = text.partition(".")
+        if not kind or (dot and not group):
+            raise UsageError(f"--ignore-kind {raw!r}: expected KIND or KIND.GROUP (e.g. CiliumNetworkPolicy)")
+        lower = kind.lower()
+        if lower in _MODELLED_LOWER and (lower != "networkpolicy" or group.lower() == "networking.k8s.io"):
+            raise UsageError(
+                f"--ignore-kind {raw!r}: {kind} is modelled; --ignore-kind only leaves out kinds "
+                "this tool does not model (use --exclude GLOB to leave out files)"
+            )
+        out.append((kind.lower(), group.lower() if dot else None))
+    return out
+
+
+def ignore_matches(ignore: Sequence[tuple[str, str | None]], kind: str, api: str) -> bool:
+    lower, group = kind.lower(), api_group(api).lower()
+    return any(k == lower and (g is None or g == group) for k, g in ignore)
+
+
+def ignore_name(kind: str, api: str) -> str:
+    """How to name the kind to ``--ignore-kind``: its name, or ``KIND.GROUP`` when the name
+    alone is a modelled kind (Calico's and Antrea's NetworkPolicy)."""
+    return f"{kind}.{api_group(api)}" if kind in MODELLED_KINDS else kind
 
 
 def load_cluster(
-    paths: Sequence[str], *, stdin: TextIO | None = None, assume_unlabelled_namespaces: bool = False
+    paths: Sequence[str],
+    *,
+    stdin: TextIO | None = None,
+    assume_unlabelled_namespaces: bool = False,
+    ignore_kinds: Sequence[str] = (),
+    exclude: Sequence[str] = (),
+    verbose: bool = False,
 ) -> LoadResult:
     """Load every PATH (file, directory walked recursively, or ``-`` for `stdin`, default
     ``sys.stdin``) into one `Cluster`.
@@ -520,9 +637,14 @@ def load_cluster(
     A namespace that objects reference but no Namespace declares has unknown labels besides
     its name, unless ``assume_unlabelled_namespaces`` (`Cluster.labels_unknown`).
 
-    Raises `InputError` listing every problem found across all files.
+    ``ignore_kinds`` (``KIND`` or ``KIND.GROUP``) leaves out kinds that may filter traffic
+    but are not modelled; ``exclude`` GLOBs leave out files (`verifier.load.reader.excluded`);
+    ``verbose`` adds one note per skipped file to the summary.
+
+    Raises `InputError` listing every problem found across all files, `UsageError` for an
+    ``ignore_kinds`` value naming a modelled kind.
     """
-    loader = _ClusterLoader()
-    for doc in read_documents(paths, stdin, loader.diag.problems):
-        loader.document(doc)
+    loader = _ClusterLoader(ignore_kinds, verbose)
+    for name, text in read_files(paths, stdin, loader.diag.problems, exclude):
+        loader.file(name, text)
     return loader.finish(assume_unlabelled_namespaces)
