@@ -123,42 +123,13 @@ def _named(cluster: Cluster, props: list[Property]) -> list[tuple[str, Protocol]
 
 
 def in_peer(peer: SpecPeer, ep: Endpoint, cluster: Cluster, options: AnalysisOptions) -> bool:
-    if peer.ip_block is not None:
-        return ep.kind is EndpointKind.EXTERNAL and ep.ip is not None and peer.ip_block.contains(ep.ip)
-    if ep.kind is EndpointKind.EXTERNAL:
-        return False
-    if peer.pod is not None and (ep.kind is not EndpointKind.POD or f"{ep.namespace}/{ep.name}" != peer.pod):
-        return False
-    if peer.namespace is not None and ep.namespace != peer.namespace:
-        return False
-    if peer.namespace_selector is not None and not peer.namespace_selector.matches(ep.namespace_labels):
-        return False
-    return peer.pod_selector is None or peer.pod_selector.matches(ep.labels)
+    """The model's reading of a property peer (`SpecPeer.contains`), shared with the prover."""
+    return peer.contains(ep)
 
 
 def in_scope(prop: Property, flow: Flow, cluster: Cluster, options: AnalysisOptions) -> bool:
-    if prop.sources is not None and not any(in_peer(p, flow.source, cluster, options) for p in prop.sources):
-        return False
-    if prop.destinations is not None and not any(
-        in_peer(p, flow.destination, cluster, options) for p in prop.destinations
-    ):
-        return False
-    if prop.ports is None:
-        return True
-    for pp in prop.ports:
-        if pp.protocol != flow.protocol:
-            continue
-        if isinstance(pp.port, str):
-            if flow.destination.kind is not EndpointKind.EXTERNAL and any(
-                cp.name == pp.port and cp.protocol == pp.protocol and cp.port == flow.port
-                for cp in flow.destination.ports
-            ):
-                return True
-        else:
-            lo, hi = pp.numeric_range() or (1, 65535)
-            if lo <= flow.port <= hi:
-                return True
-    return False
+    """The model's reading of a property's scope (`Property.in_scope`)."""
+    return prop.in_scope(flow.source, flow.destination, flow.port, flow.protocol)
 
 
 def _taken(cluster: Cluster) -> set[int]:

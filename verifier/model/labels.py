@@ -77,6 +77,27 @@ class LabelSelector(BaseModel):
                 return False
         return all(req.matches(labels) for req in self.match_expressions)
 
+    def miss(self, labels: Mapping[str, str]) -> str | None:
+        """The first requirement ``labels`` fail, as a phrase (None: the selector matches)."""
+        for req in self.requirements():
+            if req.matches(labels):
+                continue
+            have = labels.get(req.key)
+            has = f"has {req.key}={have}" if have is not None else f"has no {req.key} label"
+            if req.operator is Operator.IN:
+                want = (
+                    f"{req.key}={req.values[0]}"
+                    if len(req.values) == 1
+                    else f"{req.key} in ({','.join(req.values)})"
+                )
+                return f"needs {want}, but {has}"
+            if req.operator is Operator.NOT_IN:
+                return f"needs {req.key} not in ({','.join(req.values)}), but {has}"
+            if req.operator is Operator.EXISTS:
+                return f"needs a {req.key} label, but has none"
+            return f"needs no {req.key} label, but {has}"
+        return None
+
     def may_match(self, known: Mapping[str, str]) -> bool:
         """Some label set that agrees with ``known`` on its keys, and is free on every other
         key, matches (a namespace the input does not declare: only its name is known)."""

@@ -18,7 +18,9 @@ Kubernetes NetworkPolicy semantics, stated once:
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Mapping
 from enum import StrEnum
+from typing import Protocol as TypingProtocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -44,6 +46,33 @@ class Direction(StrEnum):
 
     INGRESS = "Ingress"
     EGRESS = "Egress"
+
+
+class EndpointFacts(TypingProtocol):
+    """What the semantics needs to know about one end of a flow (`verifier.results.Endpoint`
+    has it): whether it is a pod, its namespace, name (None for a hypothetical pod) and labels,
+    its namespace's labels, its IP (None when unknown) and the named container ports it defines."""
+
+    @property
+    def is_pod(self) -> bool: ...
+
+    @property
+    def namespace(self) -> str | None: ...
+
+    @property
+    def name(self) -> str | None: ...
+
+    @property
+    def labels(self) -> Mapping[str, str]: ...
+
+    @property
+    def namespace_labels(self) -> Mapping[str, str]: ...
+
+    @property
+    def ip(self) -> IPAddress | None: ...
+
+    @property
+    def ports(self) -> tuple[ContainerPort, ...]: ...
 
 
 class ContainerPort(BaseModel):
@@ -81,6 +110,19 @@ class PolicyPort(BaseModel):
         if isinstance(self.port, str):
             return None
         return (self.port, self.end_port if self.end_port is not None else self.port)
+
+    def matches(self, port: int, protocol: Protocol, destination: EndpointFacts) -> bool:
+        """The entry matches a flow's port and protocol; a named port matches iff the
+        destination pod defines that name with that protocol on exactly that port."""
+        if self.protocol is not protocol:
+            return False
+        if isinstance(self.port, str):
+            return destination.is_pod and any(
+                cp.name == self.port and cp.protocol is protocol and cp.port == port
+                for cp in destination.ports
+            )
+        lo, hi = self.numeric_range() or (1, 65535)
+        return lo <= port <= hi
 
     def __str__(self) -> str:
         if self.port is None:
@@ -127,6 +169,23 @@ class Peer(BaseModel):
     pod_selector: LabelSelector | None = None
     namespace_selector: LabelSelector | None = None
     ip_block: IPBlock | None = None
+
+    def matches(self, policy_namespace: str, other: EndpointFacts, *, ipblock_pods: bool) -> bool:
+        """The peer, written in a policy of ``policy_namespace``, matches the other end of a
+        flow: an ipBlock its address (a pod's too when ``ipblock_pods``; an unknown IP never),
+        selectors a pod only."""
+        if self.ip_block is not None:
+            if other.ip is None or (other.is_pod and not ipblock_pods):
+                return False
+            return self.ip_block.contains(other.ip)
+        if not other.is_pod:
+            return False
+        if self.namespace_selector is None:
+            if other.namespace != policy_namespace:
+                return False
+        elif not self.namespace_selector.matches(other.namespace_labels):
+            return False
+        return self.pod_selector is None or self.pod_selector.matches(other.labels)
 
     def __str__(self) -> str:
         if self.ip_block is not None:
@@ -182,6 +241,15 @@ class NetworkPolicy(BaseModel):
 
     def affects(self, direction: Direction) -> bool:
         return direction in self.policy_types
+
+    def selects(
+        self, namespace: str | None, labels: Mapping[str, str], direction: Direction | None = None
+    ) -> bool:
+        """The policy applies to a pod of ``namespace`` with ``labels`` (its own namespace,
+        its podSelector) — and, given a ``direction``, isolates it in that direction."""
+        if namespace != self.namespace or (direction is not None and direction not in self.policy_types):
+            return False
+        return self.pod_selector.matches(labels)
 
 
 class Namespace(BaseModel):
@@ -300,6 +368,7 @@ __all__ = [
     "Cluster",
     "ContainerPort",
     "Direction",
+    "EndpointFacts",
     "IPAddress",
     "IPBlock",
     "IPNetwork",

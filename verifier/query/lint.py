@@ -294,7 +294,7 @@ class _Linter:
             by_ns: dict[str, list[str]] = {}
             for pod in self.cluster.pods:
                 isolated = any(
-                    p.affects(direction) and p.pod_selector.matches(pod.labels)
+                    p.selects(pod.namespace, pod.labels, direction)
                     for p in self.index.policies.get(pod.namespace, ())
                 )
                 if not isolated:
@@ -376,9 +376,7 @@ class _Linter:
             sources.setdefault((pod.namespace, tuple(sorted(pod.labels.items()))), []).append(pod)
         for (ns, labels), pods in sorted(sources.items()):
             isolating = [
-                p
-                for p in self.index.policies.get(ns, ())
-                if p.affects(Direction.EGRESS) and p.pod_selector.matches(dict(labels))
+                p for p in self.index.policies.get(ns, ()) if p.selects(ns, dict(labels), Direction.EGRESS)
             ]
             if not isolating:
                 continue

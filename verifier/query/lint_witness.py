@@ -54,7 +54,7 @@ class PodIndex:
 
     def selected(self, policy: NetworkPolicy) -> list[Pod]:
         """The inventory pods ``policy`` selects."""
-        return [p for p in self.pods.get(policy.namespace, ()) if policy.pod_selector.matches(p.labels)]
+        return [p for p in self.pods.get(policy.namespace, ()) if policy.selects(p.namespace, p.labels)]
 
     def peer_pods(self, policy: NetworkPolicy, peer: Peer) -> Iterator[Pod]:
         """The inventory pods a selector peer of ``policy`` matches (lazily: "does it match

@@ -168,14 +168,7 @@ def exposure_regions(
     judge = NamespaceJudge(cluster, ipblock_pods=ipblock_pods)
 
     def member(flow: Flow) -> bool:
-        in_scope = flow.destination.is_pod and (
-            destination.namespace_selector is None
-            or destination.namespace_selector.matches(flow.destination.namespace_labels)
-        )
-        in_scope = in_scope and (
-            destination.pod_selector is None or destination.pod_selector.matches(flow.destination.labels)
-        )
-        return in_scope and judge.allowed(flow)
+        return destination.contains(flow.destination) and judge.allowed(flow)
 
     regions = Regions(enc, flow_space(enc), formula, timeout_s=timeout_s, rlimit=rlimit)
     return regions.enumerate(max_regions=max_regions, replay=replay, member=member)

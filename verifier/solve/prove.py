@@ -24,7 +24,9 @@ from verifier.spec import Expect, Property, SpecPeer
 
 
 def _class_in_peer(cluster: Cluster, cls: PodClass, peer: SpecPeer) -> bool:
-    """Concrete test of a property peer on a class (members agree on every mentioned label)."""
+    """Whether a property peer may contain the pods of a class (members agree on every
+    mentioned label). Not `SpecPeer.contains`: a namespace the input only references *may*
+    match a namespace selector, whatever labels it is shown with."""
     if peer.ip_block is not None:
         return False
     sample = cls.members[0]
@@ -55,7 +57,7 @@ def _selecting(cluster: Cluster, classes: list[PodClass], direction: Direction) 
     for policy in cluster.policies:
         if not policy.affects(direction):
             continue
-        if any(policy.pod_selector.matches(c.members[0].labels) for c in by_ns.get(policy.namespace, ())):
+        if any(policy.selects(c.namespace, c.members[0].labels) for c in by_ns.get(policy.namespace, ())):
             out.append(policy)
     return out
 

@@ -14,7 +14,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict
 
 from verifier.errors import Location
-from verifier.model import IPBlock, LabelSelector, PolicyPort, Universe
+from verifier.model import EndpointFacts, IPBlock, LabelSelector, PolicyPort, Protocol, Universe
 
 
 class Expect(StrEnum):
@@ -48,6 +48,25 @@ class SpecPeer(BaseModel):
     def is_external(self) -> bool:
         return self.ip_block is not None
 
+    def contains(self, endpoint: EndpointFacts) -> bool:
+        """The endpoint is one this peer names (see the class docstring); an external
+        endpoint is never a pod peer's, a pod never an ipBlock peer's."""
+        if self.ip_block is not None:
+            return not endpoint.is_pod and endpoint.ip is not None and self.ip_block.contains(endpoint.ip)
+        if not endpoint.is_pod:
+            return False
+        if self.pod is not None and (
+            endpoint.name is None or f"{endpoint.namespace}/{endpoint.name}" != self.pod
+        ):
+            return False
+        if self.namespace is not None and endpoint.namespace != self.namespace:
+            return False
+        if self.namespace_selector is not None and not self.namespace_selector.matches(
+            endpoint.namespace_labels
+        ):
+            return False
+        return self.pod_selector is None or self.pod_selector.matches(endpoint.labels)
+
     def __str__(self) -> str:
         if self.ip_block is not None:
             return f"ipBlock {self.ip_block}"
@@ -76,3 +95,13 @@ class Property(BaseModel):
     destinations: tuple[SpecPeer, ...] | None = None
     ports: tuple[PolicyPort, ...] | None = None
     location: Location = Location("<command line>")
+
+    def in_scope(
+        self, source: EndpointFacts, destination: EndpointFacts, port: int, protocol: Protocol
+    ) -> bool:
+        """The flow is one the property talks about (self traffic aside: callers never ask)."""
+        if self.sources is not None and not any(p.contains(source) for p in self.sources):
+            return False
+        if self.destinations is not None and not any(p.contains(destination) for p in self.destinations):
+            return False
+        return self.ports is None or any(p.matches(port, protocol, destination) for p in self.ports)
