@@ -291,23 +291,27 @@ class _Linter:
         if not self.cluster.has_inventory:
             return
         for direction in (Direction.INGRESS, Direction.EGRESS):
-            by_ns: dict[str, list[str]] = {}
+            by_ns: dict[str, list[Pod]] = {}
             for pod in self.cluster.pods:
                 isolated = any(
                     p.selects(pod.namespace, pod.labels, direction)
                     for p in self.index.policies.get(pod.namespace, ())
                 )
                 if not isolated:
-                    by_ns.setdefault(pod.namespace, []).append(pod.name)
-            for ns, names in sorted(by_ns.items()):
+                    by_ns.setdefault(pod.namespace, []).append(pod)
+            for ns, pods in sorted(by_ns.items()):
+                names = [p.name for p in pods]
                 shown = ", ".join(names[:8]) + (f" (+{len(names) - 8} more)" if len(names) > 8 else "")
+                # where to point: the namespace's manifest, else the first such pod's
+                declared = self.cluster.namespaces.get(ns)
+                where = declared.location if declared is not None and declared.declared else pods[0].location
                 self.add(
                     "NV009",
                     Severity.INFO,
                     f"namespace {ns}",
                     f"{len(names)} pod(s) selected by no {direction.value} policy (all {direction.value.lower()} "
                     f"allowed): {shown}",
-                    Location("<inventory>"),
+                    where,
                 )
 
     def named_ports(self) -> None:
