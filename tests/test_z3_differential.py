@@ -119,6 +119,9 @@ def _assert_consistent(
         assert "empty scope" in result.reason or "is not in the input" in result.reason, result.reason
         return
     assert result.verdict in (Verdict.HOLDS, Verdict.VIOLATED), result.reason
+    # A violated deny/allow has a counterexample, a holding reachable a witness.
+    if (result.verdict is Verdict.VIOLATED) != (prop.expect is Expect.REACHABLE):
+        assert result.flow is not None, f"{result.verdict} {prop.expect} without a flow"
     if result.flow is None:
         return
     assert in_scope(prop, result.flow, cluster, opts), f"{result.flow} is outside the property's scope"
