@@ -94,6 +94,26 @@ def test_without_allow_properties_it_is_the_diffs_added_set() -> None:
     added = diff(old, new, options).added
     assert result.verdict is Verdict.VIOLATED
     assert [str(r.example) for r in regions.regions] == [str(r.example) for r in added.regions]
+    # Independently of diff: every example is allowed by v2 and denied by v1, and is one of the
+    # two things examples/seed-v2/networkpolicy.yaml adds — TCP 6380 into the db (default,
+    # role=db) and UDP 53 from the db to pods of kube-system (in `any`: a new namespace).
+    assert regions.status is RegionStatus.COMPLETE
+    kinds = set()
+    for region in regions.regions:
+        f = region.example
+        assert decide(new, f).allowed and not decide(old, f).allowed, f
+        src, dst = f.source, f.destination
+        if (region.protocols, region.ports) == ((Protocol.TCP,), (6380, 6380)):
+            assert (f.protocol, f.port) == (Protocol.TCP, 6380)
+            assert dst.namespace == "default" and dst.labels.get("role") == "db", f
+            kinds.add("redis-6380")
+        else:
+            assert (region.protocols, region.ports) == ((Protocol.UDP,), (53, 53)), region
+            assert (f.protocol, f.port) == (Protocol.UDP, 53)
+            assert src.namespace == "default" and src.labels.get("role") == "db", f
+            assert dst.namespace == "kube-system", f
+            kinds.add("dns")
+    assert kinds == {"redis-6380", "dns"}
 
 
 def test_unchanged_policies_hold() -> None:
