@@ -107,6 +107,111 @@ def _report() -> CheckReport:
     )
 
 
+def _endpoint_json(kind: str, ip: str, **kw: object) -> dict[str, object]:
+    base: dict[str, object] = {
+        "kind": kind,
+        "namespace": None,
+        "name": None,
+        "labels": {},
+        "namespace_labels": {},
+        "ip": ip,
+        "new_namespace": False,
+        "replica": None,
+        "ip_unknown": False,
+        "ip_range": None,
+        "assumed_namespace_labels": False,
+    }
+    base.update(kw)
+    return base
+
+
+DB_JSON = _endpoint_json(
+    "pod",
+    "172.17.1.10",
+    namespace="default",
+    name="db",
+    labels={"role": "db"},
+    namespace_labels={"kubernetes.io/metadata.name": "default"},
+)
+NO_LOCATION = {"file": "<command line>", "line": 0, "column": 0}
+
+
+def _result_json(name: str, verdict: str, **kw: object) -> dict[str, object]:
+    base: dict[str, object] = {
+        "name": name,
+        "description": "",
+        "expect": "deny",
+        "universe": "inventory",
+        "verdict": verdict,
+        "counterexample": None,
+        "witness": None,
+        "rules": [],
+        "explanation": [],
+        "reason": "",
+        "seconds": 0.25,
+        "solver_rlimit": 0,
+        "location": NO_LOCATION,
+    }
+    base.update(kw)
+    return base
+
+
+#: The JSON document of `_report()`, written by hand from the results above.
+CHECK_JSON = {
+    "schema": "netverify.check/v1",
+    "results": [
+        _result_json("frontend-reaches-db", "holds", expect="allow"),
+        _result_json(
+            "db-only-from-myproject",
+            "violated",
+            description="No pod outside project=myproject reaches the db",
+            universe="any",
+            counterexample={
+                "source": _endpoint_json(
+                    "new-pod",
+                    "172.17.2.1",
+                    namespace="ns-fresh",
+                    labels={"app": "x"},
+                    namespace_labels={"kubernetes.io/metadata.name": "ns-fresh", "project": "other"},
+                    new_namespace=True,
+                ),
+                "destination": DB_JSON,
+                "port": 6379,
+                "protocol": "TCP",
+            },
+            rules=[
+                {
+                    "policy": "default/test-network-policy",
+                    "direction": "Ingress",
+                    "index": 0,
+                    "file": "examples/seed/networkpolicy.yaml",
+                    "line": 14,
+                    "column": 3,
+                }
+            ],
+            explanation=["ingress at default/db: allowed by default/test-network-policy ingress[0]"],
+            location={"file": "specs/seed.yaml", "line": 40, "column": 5},
+        ),
+        _result_json(
+            "db-egress",
+            "holds",
+            expect="reachable",
+            witness={
+                "source": DB_JSON,
+                "destination": _endpoint_json("external", "10.0.0.1"),
+                "port": 5978,
+                "protocol": "TCP",
+            },
+        ),
+        _result_json("hard-one", "unknown", reason="solver timeout after 0.01 s"),
+        _result_json("bad-ref", "error", reason="pod x/nope is not in the inventory"),
+    ],
+    "summary": {"holds": 2, "violated": 1, "unknown": 1, "error": 1},
+    "seconds": 0.41,
+    "warnings": ["pods.yaml:3:1: warning: Pod default/db: spec.hostNetwork ignored", "no pods found"],
+}
+
+
 def _render(report: CheckReport) -> tuple[str, str]:
     out = Console(record=True, width=120, file=io.StringIO())
     err = Console(record=True, width=120, file=io.StringIO())
@@ -317,10 +422,18 @@ def test_check_json_contract() -> None:
     assert by_name["hard-one"]["seconds"] == 0.25
 
 
+def test_check_json_is_the_hand_written_document() -> None:
+    assert check_json(_report()) == CHECK_JSON
+
+
 def test_check_json_is_serialisable_and_round_trips() -> None:
     out = io.StringIO()
     write_check_json(_report(), out)
-    assert json.loads(out.getvalue()) == check_json(_report())
+    text = out.getvalue()
+    assert text.endswith("}\n") and not text.endswith("\n\n")
+    doc = json.loads(text)
+    assert doc == CHECK_JSON
+    assert next(iter(doc)) == "schema"
 
 
 @pytest.mark.parametrize("size", [0, 1, 2, 7, 64, 65, 130])
