@@ -7,7 +7,7 @@ running the oracle: each test states the rule it checks in its name.
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from tests.strategies import (
@@ -21,13 +21,14 @@ from tests.strategies import (
     make_policy,
     ns_peer,
     pod_peer,
+    policies,
     port,
     rule,
     sel,
 )
-from verifier.model import Direction, LabelSelector, NetworkPolicy, Pod, Requirement, Rule, parse_ip
+from verifier.model import Cluster, Direction, LabelSelector, NetworkPolicy, Pod, Requirement, Rule, parse_ip
 from verifier.oracle import decide, external_endpoint, pod_endpoint
-from verifier.results import EndpointKind, RuleRef
+from verifier.results import Endpoint, EndpointKind, RuleRef
 
 CLIENT = make_pod("x", "client", {"app": "client"}, ["10.0.0.1"])
 SERVER = make_pod("y", "server", {"app": "server"}, ["10.0.1.1"], [("http", 80), ("dns", 53, "UDP")])
@@ -324,18 +325,39 @@ def test_endpoint_helpers() -> None:
 # --- properties over random clusters ---------------------------------------------------------
 
 
+def _isolated(cluster: Cluster, pod: Endpoint, direction: Direction) -> bool:
+    """Isolation read off the model: some policy of the pod's namespace selects it and has the
+    direction in its (effective) policy types."""
+    return any(
+        p.namespace == pod.namespace and p.pod_selector.matches(pod.labels) and direction in p.policy_types
+        for p in cluster.policies
+    )
+
+
 @settings(max_examples=100, deadline=None)
 @given(st.data())
 def test_policies_only_ever_add_allowances(data: st.DataObject) -> None:
-    """With no policy every flow is allowed; a policy allowing everything (in every namespace,
-    both directions) allows every flow whatever else is there (policies are a union)."""
+    """With no policy every flow is allowed; a non-isolated side allows everything; a policy
+    allowing everything (in every namespace, both directions) allows every flow whatever else
+    is there; adding a policy never denies a flow a side already isolated allowed (policies
+    are a union)."""
     cluster = data.draw(clusters())
-    if not cluster.pods:
-        return
+    assume(cluster.pods)
     f = data.draw(flows(cluster))
     d = decide(cluster, f)
-    sides = [s for s in (d.egress, d.ingress) if s is not None]
-    assert d.allowed == (d.self_traffic or all(s.allowed for s in sides))
+    if f.source.same_pod(f.destination):
+        assert d.allowed and d.self_traffic
+        return
+    assert not d.self_traffic
+    judged = {Direction.EGRESS: (f.source, d.egress), Direction.INGRESS: (f.destination, d.ingress)}
+    for direction, (end, side) in judged.items():
+        assert (side is not None) == end.is_pod, direction
+        if side is not None:
+            assert side.isolated == _isolated(cluster, end, direction), direction
+            if not side.isolated:
+                assert side.allowed, direction
+    if not any(side is not None and side.isolated for _, side in judged.values()):
+        assert d.allowed
     assert decide(cluster.model_copy(update={"policies": ()}), f).allowed
     open_all = [
         make_policy(ns, "open", sel(), ingress=[rule()], egress=[rule()], policy_types=["Ingress", "Egress"])
@@ -343,3 +365,15 @@ def test_policies_only_ever_add_allowances(data: st.DataObject) -> None:
     ]
     opened = cluster.model_copy(update={"policies": (*cluster.policies, *open_all)})
     assert decide(opened, f).allowed
+    # Monotonicity: one more policy with a rule (of any namespace) never takes away what an
+    # already-isolated side allowed.
+    extra = data.draw(policies(data.draw(st.sampled_from(sorted(cluster.namespaces))), "extra"))
+    assume(extra.ingress or extra.egress)
+    more = decide(cluster.model_copy(update={"policies": (*cluster.policies, extra)}), f)
+    after = {Direction.EGRESS: more.egress, Direction.INGRESS: more.ingress}
+    for direction, (_, side) in judged.items():
+        if side is not None and side.isolated and side.allowed:
+            now = after[direction]
+            assert now is not None and now.allowed, (direction, extra)
+    if d.allowed and all(side is None or side.isolated for _, side in judged.values()):
+        assert more.allowed, extra
