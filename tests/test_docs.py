@@ -86,11 +86,53 @@ def commands() -> dict[str, Any]:
     return {name: root.get_command(ctx, name) for name in root.list_commands(ctx)}
 
 
+def reference_blocks(text: str) -> dict[str, str]:
+    """The generated reference's ``### `netverify NAME --help` `` sections: name -> block."""
+    blocks = {}
+    for match in re.finditer(r"^### `netverify (\S+) --help`\n\n```text\n(.*?)^```$", text, re.M | re.S):
+        assert match.group(1) not in blocks, f"{match.group(1)} is documented twice"
+        blocks[match.group(1)] = match.group(2)
+    return blocks
+
+
+def help_options(help_text: str) -> set[str]:
+    """The option names a --help lists (``-f, --format FMT`` gives -f and --format)."""
+    names = set()
+    for line in help_text.splitlines():
+        if re.match(r"^\s+-", line):
+            head = re.split(r"\s{2,}", line.strip(), maxsplit=1)[0]
+            names.update(re.findall(r"(?<![\w-])--?[A-Za-z][\w-]*", head))
+    return names
+
+
 def test_cli_reference_is_current() -> None:
     gen = gen_cli_docs()
     current = (DOCS / "cli.md").read_text(encoding="utf-8")
     assert gen.BEGIN in current, "docs/cli.md has no generated reference: run python scripts/gen_cli_docs.py"
     assert gen.render(current) == current, "docs/cli.md is stale: run python scripts/gen_cli_docs.py"
+    # Against the real CLI too, not only the generator: the documented commands are the app's
+    # commands, and each block names every option its command's --help lists.
+    blocks = reference_blocks(current.split(gen.BEGIN, 1)[1].split(gen.END, 1)[0])
+    real = {name for name, command in commands().items() if not command.hidden}
+    assert set(blocks) == real
+    runner = CliRunner()
+    for name in sorted(real):
+        out = runner.invoke(app, [name, "--help"], terminal_width=gen.WIDTH)
+        assert out.exit_code == 0, out.output
+        listed = help_options(out.output)
+        declared = {
+            opt
+            for param in commands()[name].params
+            if not getattr(param, "hidden", False)
+            for opt in [*param.opts, *param.secondary_opts]
+            if opt.startswith("-")
+        }
+        assert declared <= listed | {"--help"}, (name, declared - listed)
+        assert "--help" in listed, name
+        missing = {
+            opt for opt in listed if not re.search(rf"(?<![\w-]){re.escape(opt)}(?![\w-])", blocks[name])
+        }
+        assert not missing, f"docs/cli.md's `netverify {name} --help` lacks {sorted(missing)}"
 
 
 def test_every_command_is_documented() -> None:
