@@ -22,6 +22,7 @@ from verifier.model.resources import (
     parse_ip,
     parse_network,
 )
+from verifier.model.versions import merge_versions
 
 __all__ = [
     "EVERYTHING",
@@ -48,6 +49,7 @@ __all__ = [
     "Universe",
     "ip_key",
     "key_to_ip",
+    "merge_versions",
     "network_range",
     "networks_set",
     "parse_ip",

@@ -42,6 +42,15 @@ class AnalysisOptions(BaseModel):
     timeout_s: float = 60.0
     rlimit: int = 0
 
+    def universe_for(self, has_inventory: bool, own: Universe | None = None) -> Universe:
+        """The universe rule, stated once: a property's own universe, else the command line's,
+        else ``inventory`` when the input has pods or workloads and ``any`` otherwise."""
+        if own is not None:
+            return own
+        if self.universe is not None:
+            return self.universe
+        return Universe.INVENTORY if has_inventory else Universe.ANY
+
     def pod_ip_space(self) -> IntervalSet:
         """Addresses a pod with an unknown IP may have."""
         if not self.pod_cidrs:

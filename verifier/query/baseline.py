@@ -10,7 +10,7 @@ suspicious everywhere else. The baseline check is one pseudo-property, `BASELINE
 for the allow/reachable properties p₁…pₙ (none: every new flow counts). It is the diff engine
 (`verifier.solve.diff.diff_regions`) restricted to the complement of a scope — the mechanism
 the safe-change gate uses for its step (c) — over the union of both inventories
-(`verifier.query.diff.merge_versions`). The verdict is ``holds`` only when Z3 proved the
+(`verifier.model.merge_versions`). The verdict is ``holds`` only when Z3 proved the
 restricted ``added`` set empty; a listed region makes it ``violated`` with the region's example
 flow as counterexample (replayed through the oracle on both versions by the diff engine, and
 checked against every allow/reachable scope here); a solver give-up is ``unknown``.
@@ -24,12 +24,10 @@ import time
 from collections.abc import Sequence
 
 from verifier.errors import Location
-from verifier.model import AnalysisOptions, Cluster, Universe
+from verifier.model import AnalysisOptions, Cluster, Universe, merge_versions
 from verifier.oracle import decide
-from verifier.query.check import default_universe
-from verifier.query.diff import merge_versions, shared_encoding
 from verifier.results import Flow, FlowRegion, PropertyResult, RegionList, RegionStatus, RuleRef, Verdict
-from verifier.solve.diff import diff_regions
+from verifier.solve.analysis import Analysis
 from verifier.spec import Expect, Property
 
 BASELINE_NAME = "baseline: no new access outside the specs"
@@ -87,21 +85,11 @@ def baseline_check(
     ``label`` (e.g. the baseline's paths) names the pseudo-location ``<baseline LABEL>``.
     """
     start = time.perf_counter()
-    old_c, new_c, notes = merge_versions(old, new)
-    universe: Universe = default_universe(new_c, options)
     scoped = allowing_properties(properties)
-    enc = shared_encoding(old_c, new_c, scoped, options, universe)
-    outside = enc.t.or_([enc.scope(p) for p in scoped]) if scoped else None
-    added, _removed = diff_regions(
-        enc,
-        old_c,
-        new_c,
-        ipblock_pods=options.ipblock_pods,
-        timeout_s=options.timeout_s,
-        rlimit=options.rlimit,
-        max_regions=max_regions,
-        outside=outside,
-    )
+    analysis = Analysis(new, options, scoped, old=old)
+    new_c, notes = analysis.cluster, analysis.notes
+    universe: Universe = analysis.universe()
+    added, _removed = analysis.changes_outside(scoped, max_regions=max_regions)
     names = ", ".join(p.name for p in scoped) or "none"
     description = (
         "Flows the policies allow now that the baseline denied, outside the scope of every "

@@ -12,11 +12,9 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 
-from verifier.encode import Encoding, build_inventory, build_vocabulary
 from verifier.model import AnalysisOptions, Cluster, LabelSelector
-from verifier.query.check import default_universe
 from verifier.results import ExposureResult
-from verifier.solve.diff import exposure_regions
+from verifier.solve.analysis import Analysis
 from verifier.spec import Expect, Property, SpecPeer
 
 
@@ -34,22 +32,11 @@ def exposure(
     warnings: Sequence[str] = (),
 ) -> ExposureResult:
     start = time.perf_counter()
-    universe = default_universe(cluster, options)
     prop = Property(name="exposure", expect=Expect.REACHABLE, destinations=(destination,))
-    vocab = build_vocabulary(cluster, [prop])
-    inventory = build_inventory(cluster, vocab, [prop], options)
-    enc = Encoding(cluster, vocab, inventory, universe, ipblock_pods=options.ipblock_pods)
-    regions = exposure_regions(
-        enc,
-        cluster,
-        destination,
-        ipblock_pods=options.ipblock_pods,
-        timeout_s=options.timeout_s,
-        rlimit=options.rlimit,
-        max_regions=max_regions,
-    )
+    analysis = Analysis(cluster, options, [prop])
+    regions = analysis.exposure(destination, max_regions=max_regions)
     return ExposureResult(
-        universe=universe,
+        universe=analysis.universe(),
         destination=str(destination),
         regions=regions,
         seconds=time.perf_counter() - start,

@@ -17,11 +17,9 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 
-from verifier.model import AnalysisOptions, Cluster
-from verifier.query.check import check, default_universe
-from verifier.query.diff import merge_versions, shared_encoding
+from verifier.model import AnalysisOptions, Cluster, merge_versions
 from verifier.results import Flow, GateResult, GateStep, RegionStatus, Verdict
-from verifier.solve.diff import diff_regions
+from verifier.solve.analysis import Analysis
 from verifier.spec import Property
 
 
@@ -44,11 +42,13 @@ def gate(
     warnings: Sequence[str] = (),
 ) -> GateResult:
     start = time.perf_counter()
-    old_c, new_c, notes = merge_versions(old, new)
-    universe = intent.universe or default_universe(new_c, options)
+    both = Analysis(new, options, [intent], old=old)
+    universe = both.universe(intent)
     prop = intent.model_copy(update={"universe": universe})
+    old_c, new_c, notes = merge_versions(old, new)
 
-    before = check(old_c, [prop], options).results[0]
+    # (a) and (b) each on one version alone, as `check` would decide them
+    before = Analysis(old_c, options, [prop]).prove(prop)
     a_detail = {
         Verdict.VIOLATED: "the intent was false before the change",
         Verdict.HOLDS: "the intent already held before the change (proved): the change is not what makes it true",
@@ -62,7 +62,7 @@ def gate(
         flow=before.flow,
     )
 
-    after = check(new_c, [prop], options).results[0]
+    after = Analysis(new_c, options, [prop]).prove(prop)
     b_detail = {
         Verdict.HOLDS: "the intent holds after the change (proved)",
         Verdict.VIOLATED: "the intent does not hold after the change",
@@ -76,17 +76,7 @@ def gate(
         flow=after.flow if after.verdict is Verdict.VIOLATED else None,
     )
 
-    enc = shared_encoding(old_c, new_c, [prop], options, universe)
-    added, removed = diff_regions(
-        enc,
-        old_c,
-        new_c,
-        ipblock_pods=options.ipblock_pods,
-        timeout_s=options.timeout_s,
-        rlimit=options.rlimit,
-        max_regions=max_regions,
-        outside=enc.scope(prop),
-    )
+    added, removed = both.changes_outside([prop], max_regions=max_regions, universe=universe)
     changed = tuple(added.regions) + tuple(removed.regions)
     statuses = {added.status, removed.status}
     if changed:
