@@ -37,26 +37,35 @@ from the files again (not possible for stdin, which is then reported under ``ski
 
 from __future__ import annotations
 
+import json
+import re
 import time
+from collections import Counter
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from verifier.encode import Encoding, build_inventory, build_vocabulary
-from verifier.errors import Location
+from verifier.errors import InputError, Location, Problem, UsageError
 from verifier.load.reader import LocatedDict, read_documents
 from verifier.model import (
+    EVERYTHING,
     NAMESPACE_NAME_LABEL,
     AnalysisOptions,
     Cluster,
     Direction,
     IntervalSet,
+    LabelSelector,
     NetworkPolicy,
+    Operator,
     Peer,
     Pod,
     Protocol,
     Rule,
     Universe,
     key_to_ip,
+    parse_selector,
 )
 from verifier.oracle import decide, external_endpoint, pod_endpoint
 from verifier.query.check import default_universe
@@ -66,6 +75,181 @@ from verifier.solve.gate import Answer
 from verifier.solve.lint import LintSolver
 
 DNS_NAMESPACE = "kube-system"
+KUBE_DNS_LABEL = ("k8s-app", "kube-dns")
+OPENSHIFT_DNS_NAMESPACE = "openshift-dns"
+OPENSHIFT_DNS_LABEL = ("dns.operator.openshift.io/daemonset-dns", "default")
+_DNS_PORT_NAMES = ("dns", "dns-tcp")
+_NAMESPACE_RE = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+_DNS_PROTOCOLS: tuple[Protocol, ...] = (Protocol.UDP, Protocol.TCP)
+
+
+@dataclass(frozen=True)
+class DnsService:
+    """Where the cluster's DNS answers: the pods (inventory pods, or one hypothetical pod the
+    selector matches when the input has none) of ``namespace`` that ``selector`` selects, on
+    ``ports`` — and ``origin``, how it was found (detected, ``dns=`` override, default)."""
+
+    namespace: str
+    selector: LabelSelector
+    port_list: tuple[tuple[int, Protocol], ...]
+    targets: tuple[Endpoint, ...]
+    origin: str
+
+    def ports(self, protocol: Protocol) -> tuple[int, ...]:
+        return tuple(n for n, proto in self.port_list if proto is protocol)
+
+    def pods_text(self) -> str:
+        sel = "" if self.selector.is_empty else f" {self.selector}"
+        return f"{self.namespace} pods{sel}"
+
+    def describe(self, protocol: Protocol) -> str:
+        """``UDP 53 to kube-system pods`` (the message's words)."""
+        ports = ", ".join(str(n) for n in self.ports(protocol))
+        return f"{protocol.value} {ports} to {self.pods_text()}"
+
+    def summary(self) -> str:
+        ports = ", ".join(f"{n}/{proto.value}" for n, proto in self.port_list)
+        return f"{self.pods_text()} on {ports} ({self.origin})"
+
+
+@dataclass(frozen=True)
+class DnsOverride:
+    """A parsed ``dns=`` override, before it is matched against the input's pods."""
+
+    namespace: str
+    selector: LabelSelector
+    port_list: tuple[tuple[int, Protocol], ...]
+
+
+def parse_dns(text: str) -> DnsOverride:
+    """``NAMESPACE/SELECTOR:PORTS`` (the ``--dns`` value), e.g.
+    ``openshift-dns/dns.operator.openshift.io/daemonset-dns=default:5353/UDP,5353/TCP``.
+
+    SELECTOR is kubectl label-selector syntax (may be empty: every pod of the namespace;
+    ``NAMESPACE:PORTS`` works too); PORTS is a comma list of ``PORT/UDP``, ``PORT/TCP`` or a
+    bare ``PORT`` (both). At least one UDP port is needed. Raises `UsageError`."""
+    head, colon, ports_text = text.strip().rpartition(":")
+    if not colon:
+        raise UsageError(
+            f"dns {text!r}: expected NAMESPACE/SELECTOR:PORTS, e.g. kube-system/k8s-app=kube-dns:53/UDP,53/TCP"
+        )
+    namespace, _, selector_text = head.partition("/")
+    namespace = namespace.strip()
+    if not _NAMESPACE_RE.match(namespace):
+        raise UsageError(f"dns {text!r}: invalid namespace name {namespace!r}")
+    selector = parse_selector(selector_text)
+    port_list: list[tuple[int, Protocol]] = []
+    for raw in ports_text.split(","):
+        number_text, slash, proto_text = raw.strip().partition("/")
+        if not number_text.strip().isdigit() or not 1 <= int(number_text) <= 65535:
+            raise UsageError(f"dns {text!r}: port {raw.strip()!r} is not a number in 1-65535")
+        protos = _DNS_PROTOCOLS
+        if slash:
+            name = proto_text.strip().upper()
+            if name not in ("UDP", "TCP"):
+                raise UsageError(f"dns {text!r}: port {raw.strip()!r}: DNS runs over UDP or TCP")
+            protos = (Protocol(name),)
+        for proto in protos:
+            if (int(number_text), proto) not in port_list:
+                port_list.append((int(number_text), proto))
+    if not any(proto is Protocol.UDP for _, proto in port_list):
+        raise UsageError(f"dns {text!r}: at least one UDP port is needed (e.g. 53/UDP)")
+    return DnsOverride(namespace=namespace, selector=selector, port_list=tuple(port_list))
+
+
+def _labels_satisfying(selector: LabelSelector) -> dict[str, str] | None:
+    """Some labels ``selector`` matches (None when it can match none)."""
+    labels: dict[str, str] = {}
+    for req in selector.requirements():
+        if req.operator is Operator.IN:
+            labels.setdefault(req.key, req.values[0])
+        elif req.operator is Operator.EXISTS:
+            labels.setdefault(req.key, "x")
+    return labels if selector.matches(labels) else None
+
+
+def _dns_ports(pods: Sequence[Pod], number: int) -> tuple[tuple[int, Protocol], ...]:
+    """The DNS ports the pods define (named dns / dns-tcp, or numbered ``number``), else
+    ``number`` over UDP and TCP."""
+    found: list[tuple[int, Protocol]] = []
+    for pod in pods:
+        for cp in pod.ports:
+            dns_port = (cp.name in _DNS_PORT_NAMES or cp.port == number) and cp.protocol in _DNS_PROTOCOLS
+            if dns_port and (cp.port, cp.protocol) not in found:
+                found.append((cp.port, cp.protocol))
+    if not any(proto is Protocol.UDP for _, proto in found):
+        found = [(number, proto) for proto in _DNS_PROTOCOLS]
+    return tuple(sorted(found, key=lambda x: (x[1] is not Protocol.UDP, x[0])))
+
+
+def _dns_targets(
+    cluster: Cluster, namespace: str, selector: LabelSelector, hypothetical: dict[str, str] | None
+) -> tuple[Endpoint, ...]:
+    pods = [p for p in cluster.pods if p.namespace == namespace and selector.matches(p.labels)]
+    if pods:
+        return tuple(pod_endpoint(cluster, p) for p in pods)
+    if hypothetical is None:
+        return ()
+    return (
+        Endpoint(
+            kind=EndpointKind.NEW_POD,
+            namespace=namespace,
+            labels=hypothetical,
+            namespace_labels=dict(cluster.namespace_labels(namespace)),
+            new_namespace=namespace not in cluster.namespaces,
+        ),
+    )
+
+
+def dns_services(cluster: Cluster, override: DnsOverride | str | None = None) -> list[DnsService]:
+    """The DNS the pods must reach: the override when given; else what the input's pods and
+    workload templates show — ``k8s-app=kube-dns`` in kube-system (kube-dns / CoreDNS, ports
+    named dns / dns-tcp or 53), OpenShift's ``dns.operator.openshift.io/daemonset-dns=default``
+    in openshift-dns (ports named dns / dns-tcp, 5353); else every kube-system pod (a
+    hypothetical ``k8s-app=kube-dns`` one when there is none) on UDP and TCP 53."""
+    if isinstance(override, str):
+        override = parse_dns(override)
+    if override is not None:
+        return [
+            DnsService(
+                namespace=override.namespace,
+                selector=override.selector,
+                port_list=override.port_list,
+                targets=_dns_targets(
+                    cluster, override.namespace, override.selector, _labels_satisfying(override.selector)
+                ),
+                origin="given with dns=",
+            )
+        ]
+    found = []
+    for namespace, (key, value), number in (
+        (DNS_NAMESPACE, KUBE_DNS_LABEL, 53),
+        (OPENSHIFT_DNS_NAMESPACE, OPENSHIFT_DNS_LABEL, 5353),
+    ):
+        pods = [p for p in cluster.pods if p.namespace == namespace and p.labels.get(key) == value]
+        if pods:
+            shown = ", ".join(p.key for p in pods[:3]) + (" …" if len(pods) > 3 else "")
+            selector = LabelSelector(match_labels=((key, value),))
+            found.append(
+                DnsService(
+                    namespace=namespace,
+                    selector=selector,
+                    port_list=_dns_ports(pods, number),
+                    targets=tuple(pod_endpoint(cluster, p) for p in pods),
+                    origin=f"detected from {shown}",
+                )
+            )
+    if found:
+        return found
+    return [
+        DnsService(
+            namespace=DNS_NAMESPACE,
+            selector=EVERYTHING,
+            port_list=((53, Protocol.UDP), (53, Protocol.TCP)),
+            targets=_dns_targets(cluster, DNS_NAMESPACE, EVERYTHING, dict([KUBE_DNS_LABEL])),
+            origin="default: no DNS pods found in the input",
+        )
+    ]
 
 
 def _rule_name(policy: NetworkPolicy, rule: Rule) -> str:
@@ -74,9 +258,16 @@ def _rule_name(policy: NetworkPolicy, rule: Rule) -> str:
 
 class _Linter:
     def __init__(
-        self, cluster: Cluster, options: AnalysisOptions, universe: Universe, *, witnesses: bool = True
+        self,
+        cluster: Cluster,
+        options: AnalysisOptions,
+        universe: Universe,
+        *,
+        witnesses: bool = True,
+        dns: DnsOverride | str | None = None,
     ) -> None:
         self.cluster = cluster
+        self.dns_services = dns_services(cluster, dns)
         self.options = options
         self.universe = universe
         self.findings: list[Finding] = []
@@ -349,20 +540,10 @@ class _Linter:
                         )
 
     # --- DNS -----------------------------------------------------------------------------------
-    def _dns_targets(self) -> list[Endpoint]:
-        targets = [pod_endpoint(self.cluster, p) for p in self.cluster.pods if p.namespace == DNS_NAMESPACE]
-        if not targets:
-            targets.append(
-                Endpoint(
-                    kind=EndpointKind.NEW_POD,
-                    namespace=DNS_NAMESPACE,
-                    labels={"k8s-app": "kube-dns"},
-                    namespace_labels=dict(self.cluster.namespace_labels(DNS_NAMESPACE)),
-                    new_namespace=DNS_NAMESPACE not in self.cluster.namespaces,
-                )
-            )
+    def _external_targets(self) -> list[Endpoint]:
         # One address per atomic region of the ipBlock boundaries: no ipBlock tells two
         # addresses of a region apart, so these decide "some address" exactly.
+        targets = []
         regions = self.enc.inventory.regions
         space = self.enc.inventory.external_space
         for i in range(len(regions)):
@@ -374,10 +555,13 @@ class _Linter:
         return targets
 
     def dns(self) -> None:
-        targets = self._dns_targets()
+        services = self.dns_services
+        external = self._external_targets()
         sources: dict[tuple[str, tuple[tuple[str, str], ...]], list[Pod]] = {}
         for pod in self.cluster.pods:
             sources.setdefault((pod.namespace, tuple(sorted(pod.labels.items()))), []).append(pod)
+        udp_text = " or ".join(s.describe(Protocol.UDP) for s in services if s.ports(Protocol.UDP))
+        tcp_text = " or ".join(s.describe(Protocol.TCP) for s in services if s.ports(Protocol.TCP))
         for (ns, labels), pods in sorted(sources.items()):
             isolating = [
                 p for p in self.index.policies.get(ns, ()) if p.selects(ns, dict(labels), Direction.EGRESS)
@@ -388,11 +572,13 @@ class _Linter:
             view = self.index.namespace_view(ns)
 
             def reaches(protocol: Protocol, src: Endpoint = src, view: Cluster = view) -> bool:
-                for dst in targets:
-                    flow = Flow(source=src, destination=dst, port=53, protocol=protocol)
-                    side = decide(view, flow, ipblock_pods=self.options.ipblock_pods).egress
-                    if side is not None and side.allowed:
-                        return True
+                for service in services:
+                    for port in service.ports(protocol):
+                        for dst in [*service.targets, *external]:
+                            flow = Flow(source=src, destination=dst, port=port, protocol=protocol)
+                            side = decide(view, flow, ipblock_pods=self.options.ipblock_pods).egress
+                            if side is not None and side.allowed:
+                                return True
                 return False
 
             names = ", ".join(p.key for p in pods[:5]) + (
@@ -404,61 +590,63 @@ class _Linter:
                     "NV011",
                     Severity.ERROR,
                     names,
-                    f"egress isolated by {policies} with no rule allowing UDP 53 to {DNS_NAMESPACE} pods or any "
-                    "address: DNS lookups fail",
+                    f"egress isolated by {policies} with no rule allowing {udp_text} or any address: "
+                    "DNS lookups fail",
                     isolating[0].location,
                 )
-            elif not reaches(Protocol.TCP):
+            elif tcp_text and not reaches(Protocol.TCP):
                 self.add(
                     "NV012",
-                    Severity.INFO,
+                    Severity.WARNING,
                     names,
-                    f"egress isolated by {policies} allows DNS over UDP 53 but not TCP 53 (large answers fail)",
+                    f"egress isolated by {policies} allows DNS over UDP but no rule allows {tcp_text} or any "
+                    "address: answers too large for UDP fall back to TCP and fail",
                     isolating[0].location,
                 )
         if not self.cluster.has_inventory:
-            self._dns_without_inventory(targets)
+            self._dns_without_inventory(services, udp_text)
 
-    def _dns_without_inventory(self, targets: list[Endpoint]) -> None:
-        """No pods: a namespace whose egress rules could not allow UDP 53 to any DNS target
+    def _dns_without_inventory(self, services: Sequence[DnsService], udp_text: str) -> None:
+        """No pods: a namespace whose egress rules could not allow UDP DNS to any DNS target
         for *any* pod blocks DNS for every pod an egress policy there selects."""
         for policy in self.cluster.policies:
             if not policy.affects(Direction.EGRESS):
                 continue
             rules = [r for p in self.cluster.policies_in(policy.namespace) for r in p.egress]
-            if not any(self._could_allow_dns(r, policy.namespace, targets) for r in rules):
+            if not any(self._could_allow_dns(r, policy.namespace, services) for r in rules):
                 self.add(
                     "NV011",
                     Severity.ERROR,
                     policy.key,
-                    f"isolates egress and no egress rule of namespace {policy.namespace} can allow UDP 53 to "
-                    f"{DNS_NAMESPACE} pods or any address: DNS lookups fail for the pods it selects",
+                    f"isolates egress and no egress rule of namespace {policy.namespace} can allow {udp_text} or "
+                    "any address: DNS lookups fail for the pods it selects",
                     policy.location,
                 )
 
     @staticmethod
-    def _could_allow_dns(rule: Rule, namespace: str, targets: list[Endpoint]) -> bool:
-        ports_ok = rule.ports is None or any(
-            p.protocol is Protocol.UDP and (isinstance(p.port, str) or lo_hi_has(p.numeric_range(), 53))
-            for p in rule.ports
-        )
-        if not ports_ok:
-            return False
-        if rule.peers is None:
-            return True
-        for peer in rule.peers:
-            if peer.ip_block is not None:
+    def _could_allow_dns(rule: Rule, namespace: str, services: Sequence[DnsService]) -> bool:
+        for service in services:
+            udp = service.ports(Protocol.UDP)
+            ports_ok = rule.ports is None or any(
+                p.protocol is Protocol.UDP
+                and (isinstance(p.port, str) or any(lo_hi_has(p.numeric_range(), n) for n in udp))
+                for p in rule.ports
+            )
+            if not ports_ok:
+                continue
+            if rule.peers is None:
                 return True
-            for t in targets:
-                if not t.is_pod:
-                    continue
-                ns_ok = (
-                    t.namespace == namespace
-                    if peer.namespace_selector is None
-                    else peer.namespace_selector.matches(t.namespace_labels)
-                )
-                if ns_ok:
-                    return True  # some pod of that namespace can carry the pod selector's labels
+            for peer in rule.peers:
+                if peer.ip_block is not None:
+                    return True
+                for t in service.targets:
+                    ns_ok = (
+                        t.namespace == namespace
+                        if peer.namespace_selector is None
+                        else peer.namespace_selector.matches(t.namespace_labels)
+                    )
+                    if ns_ok:
+                        return True  # some pod of that namespace can carry the pod selector's labels
         return False
 
     # --- raw manifest traps --------------------------------------------------------------------
@@ -497,24 +685,71 @@ class _Linter:
                 )
 
     def _allow_all_next_to_deny(self) -> None:
-        for policy in self.cluster.policies:
-            for rule in policy.ingress + policy.egress:
-                if rule.peers is not None or rule.ports is not None or not policy.affects(rule.direction):
-                    continue
-                deny = [
-                    q.key
-                    for q in self.cluster.policies_in(policy.namespace)
-                    if q is not policy and q.affects(rule.direction) and not q.rules(rule.direction)
+        """NV013, one finding per namespace and direction naming every allow-all rule that
+        undoes a default deny there. Allow-all *egress* next to a deny-all *ingress* policy is
+        the documented "deny all ingress, allow all egress" idiom (Online Boutique: a deny-all
+        policy for both directions, then ``egress: [{}]`` in every service's policy): info,
+        not a warning."""
+        for ns in sorted(self.index.policies):
+            local = self.index.policies[ns]
+            deny_ingress = [q for q in local if q.affects(Direction.INGRESS) and not q.ingress]
+            for direction in (Direction.INGRESS, Direction.EGRESS):
+                allow_all = [
+                    (p, r)
+                    for p in local
+                    if p.affects(direction)
+                    for r in p.rules(direction)
+                    if r.peers is None and r.ports is None
                 ]
-                if deny:
-                    self.add(
-                        "NV013",
-                        Severity.WARNING,
-                        _rule_name(policy, rule),
-                        f"'- {{}}' allows all {rule.direction.value.lower()} to the pods it selects, undoing the "
-                        f"default deny of {', '.join(deny)} for them",
-                        rule.location,
-                    )
+                # a policy with an allow-all rule has rules: it is never one of the denies
+                deny = [q.key for q in local if q.affects(direction) and not q.rules(direction)]
+                if not allow_all or not deny:
+                    continue
+                self._report_allow_all(
+                    ns, direction, allow_all, deny, idiom=direction is Direction.EGRESS and bool(deny_ingress)
+                )
+
+    def _report_allow_all(
+        self,
+        ns: str,
+        direction: Direction,
+        allow_all: Sequence[tuple[NetworkPolicy, Rule]],
+        deny: Sequence[str],
+        *,
+        idiom: bool,
+    ) -> None:
+        word = direction.value.lower()
+        rules = [_rule_name(p, r) for p, r in allow_all]
+        pods: list[str] = []
+        for policy in dict.fromkeys(p for p, _ in allow_all):
+            pods += [pod.name for pod in self.index.selected(policy) if pod.name not in pods]
+        shown_pods = ", ".join(pods[:8]) + (f" (+{len(pods) - 8} more)" if len(pods) > 8 else "")
+        pods_text = f" (pods: {shown_pods})" if pods else ""
+        denies = ", ".join(deny)
+        if len(allow_all) == 1:
+            obj, location = rules[0], allow_all[0][1].location
+            what = f"'- {{}}' allows all {word} to the pods it selects"
+        else:
+            policy_of_deny = next(q for q in self.index.policies[ns] if q.key == deny[0])
+            obj, location = deny[0], policy_of_deny.location
+            what = f"{len(rules)} allow-all rules ('- {{}}') allow all {word} to the pods they select: {', '.join(rules)}"
+        if idiom:
+            self.add(
+                "NV013",
+                Severity.INFO,
+                obj,
+                f"{what}{pods_text}, next to the default deny of {denies}: ingress stays denied and egress is "
+                "open (the 'deny all ingress, allow all egress' idiom)",
+                location,
+            )
+        else:
+            self.add(
+                "NV013",
+                Severity.WARNING,
+                obj,
+                f"{what}{pods_text}, undoing the default deny of {denies} for them",
+                location,
+            )
 
 
 def lo_hi_has(lo_hi: tuple[int, int] | None, port: int) -> bool:
@@ -555,6 +790,78 @@ def _raw_policies(paths: Sequence[str]) -> Iterator[tuple[Location, dict[Any, An
 _ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
 
 
+def _location(value: object) -> Location:
+    if not isinstance(value, dict):
+        return Location("<baseline>")
+    file, line, column = value.get("file"), value.get("line"), value.get("column")
+    return Location(
+        file if isinstance(file, str) else "<baseline>",
+        line if isinstance(line, int) else 0,
+        column if isinstance(column, int) else 0,
+    )
+
+
+def read_lint_baseline(path: str | Path) -> tuple[Finding, ...]:
+    """The findings of a previous ``lint`` JSON report (``netverify lint … --format json``),
+    to pass as ``lint(…, baseline=…)``. Raises `InputError` naming what is wrong."""
+    where = Location(str(path))
+
+    def bad(field: str, message: str) -> InputError:
+        return InputError([Problem(where, "lint baseline", field, message)])
+
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise bad("", f"cannot read it: {exc.strerror or exc}") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise bad("", f"not JSON: {exc}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("findings"), list):
+        raise bad("findings", "not a lint JSON report (netverify lint --format json): no findings list")
+    schema = data.get("schema")
+    if schema is not None and not (isinstance(schema, str) and schema.startswith("netverify.lint/")):
+        raise bad("schema", f"{schema!r} is not a lint report (netverify.lint/v1)")
+    found = []
+    for i, raw in enumerate(data["findings"]):
+        if not isinstance(raw, dict):
+            raise bad(f"findings[{i}]", "not an object")
+        for key in ("id", "object", "message"):
+            if not isinstance(raw.get(key), str):
+                raise bad(f"findings[{i}].{key}", "missing or not a string")
+        severity = raw.get("severity")
+        known = isinstance(severity, str) and severity in {s.value for s in Severity}
+        found.append(
+            Finding(
+                id=raw["id"],
+                severity=Severity(severity) if known and isinstance(severity, str) else Severity.INFO,
+                object=raw["object"],
+                message=raw["message"],
+                location=_location(raw),
+            )
+        )
+    return tuple(found)
+
+
+def _key(f: Finding) -> tuple[str, str, str]:
+    return (f.id, f.object, f.fingerprint)
+
+
+def apply_baseline(findings: Sequence[Finding], baseline: Sequence[Finding]) -> tuple[list[Finding], int]:
+    """``findings`` with those present in ``baseline`` (same ID, object and fingerprint; each
+    baseline entry accounts for one finding) marked `Finding.in_baseline`, and how many
+    baseline findings are gone."""
+    left = Counter(_key(f) for f in baseline)
+    out = []
+    for f in findings:
+        if left[_key(f)] > 0:
+            left[_key(f)] -= 1
+            f = f.model_copy(update={"in_baseline": True})
+        out.append(f)
+    return out, sum(left.values())
+
+
+_ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
+
+
 def lint(
     cluster: Cluster,
     options: AnalysisOptions,
@@ -562,13 +869,20 @@ def lint(
     paths: Sequence[str] = (),
     warnings: Sequence[str] = (),
     witnesses: bool = True,
+    dns: str | None = None,
+    baseline: Sequence[Finding] | None = None,
 ) -> LintReport:
     """Every finding (see the module docstring), errors first, then by ID and object.
 
-    ``witnesses`` False sends every redundancy question to Z3 (the tests compare both)."""
+    ``witnesses`` False sends every redundancy question to Z3 (the tests compare both).
+    ``dns`` (``NAMESPACE/SELECTOR:PORTS``, `parse_dns`; `UsageError` when malformed) names
+    the cluster DNS for NV011/NV012 instead of detecting it (`dns_services`). ``baseline``
+    (a previous run's findings, `read_lint_baseline`) marks the findings it holds
+    `Finding.in_baseline`; `LintReport.new_findings` are the rest."""
     start = time.perf_counter()
+    override = parse_dns(dns) if dns is not None else None
     universe = default_universe(cluster, options)
-    linter = _Linter(cluster, options, universe, witnesses=witnesses)
+    linter = _Linter(cluster, options, universe, witnesses=witnesses, dns=override)
     linter.selection()
     linter.peers()
     linter.selector_shapes()
@@ -578,13 +892,19 @@ def lint(
     linter.dns()
     linter.traps(paths)
     findings = sorted(linter.findings, key=lambda f: (_ORDER[f.severity], f.id, f.object))
+    resolved = 0
+    if baseline is not None:
+        findings, resolved = apply_baseline(findings, baseline)
     return LintReport(
         universe=universe,
         findings=tuple(findings),
         skipped=tuple(linter.skipped),
         seconds=time.perf_counter() - start,
         warnings=tuple(warnings),
+        dns="; ".join(s.summary() for s in linter.dns_services),
+        baselined=baseline is not None,
+        resolved=resolved,
     )
 
 
-__all__ = ["lint"]
+__all__ = ["DnsService", "apply_baseline", "dns_services", "lint", "parse_dns", "read_lint_baseline"]

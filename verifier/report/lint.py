@@ -1,4 +1,8 @@
-"""``lint`` as text (one line per finding) and ``netverify.lint/v1`` JSON."""
+"""``lint`` as text (one line per finding) and ``netverify.lint/v1`` JSON.
+
+The JSON's per-finding ``fingerprint`` (`verifier.results.finding_fingerprint`) and ``new``
+(not in the baseline), and the top-level ``baseline`` (null without one) and ``dns`` are
+additions to v1: a reader of the older fields is unaffected."""
 
 from __future__ import annotations
 
@@ -23,15 +27,22 @@ def render_lint(report: LintReport, console: Console, *, warnings_console: Conso
                 (f"{f.location}: ", "dim"),
                 (f"{f.id} {f.severity.value}", _STYLE[f.severity]),
                 f" {f.object}: {f.message}",
+                (" (in baseline)" if f.in_baseline else "", "dim"),
             ),
             soft_wrap=True,
         )
     for s in report.skipped:
         console.print(Text(f"skipped: {s}", style="dim"), soft_wrap=True)
     counts = ", ".join(f"{report.count(s)} {s.value}" for s in Severity)
+    baseline = (
+        f"; {len(report.new_findings)} new, {len(report.findings) - len(report.new_findings)} in the baseline, "
+        f"{report.resolved} resolved"
+        if report.baselined
+        else ""
+    )
     console.print(
         Text(
-            f"{len(report.findings)} finding(s): {counts} ({report.universe.value} universe, "
+            f"{len(report.findings)} finding(s): {counts}{baseline} ({report.universe.value} universe, "
             f"{report.seconds:.2f} s)",
             style="bold",
         )
@@ -51,10 +62,23 @@ def lint_json(report: LintReport) -> dict[str, Any]:
                 "file": f.location.file,
                 "line": f.location.line,
                 "column": f.location.column,
+                "fingerprint": f.fingerprint,
+                "new": f.is_new,
             }
             for f in report.findings
         ],
         "summary": {s.value: report.count(s) for s in Severity},
+        "baseline": (
+            {
+                "new": len(report.new_findings),
+                "existing": len(report.findings) - len(report.new_findings),
+                "resolved": report.resolved,
+                "new_summary": {s.value: report.count_new(s) for s in Severity},
+            }
+            if report.baselined
+            else None
+        ),
+        "dns": report.dns or None,
         "skipped": list(report.skipped),
         "seconds": round(report.seconds, 6),
         "warnings": list(report.warnings),
