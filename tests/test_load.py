@@ -685,7 +685,7 @@ def test_autoscaled_workload_is_replicated(tmp_path: Path, scaler: object, repli
     result = load_docs(tmp_path, workload("Deployment", count=1), scaler)
     assert pods_by_key(result)["n/w[Deployment]"].replicated is replicated
     # The HPA itself is still traffic-neutral: summarised like the other ignored kinds.
-    assert any("1 HorizontalPodAutoscaler" in n and "do not change traffic" in n for n in notices(result))
+    assert any("1 HorizontalPodAutoscaler" in n and "not change traffic" in n for n in notices(result))
 
 
 def test_autoscaler_does_not_scale_from_zero(tmp_path: Path) -> None:

@@ -11,6 +11,8 @@ from verifier.cli.common import (
     AssumeNamespacesOpt,
     CheckFormat,
     CheckFormatOpt,
+    ExcludeOpt,
+    IgnoreKindOpt,
     IpblockPodsOpt,
     NoColorOpt,
     OutputOpt,
@@ -22,6 +24,7 @@ from verifier.cli.common import (
     StrictOpt,
     TimeoutOpt,
     UniverseOpt,
+    VerboseOpt,
     analysis_options,
     app,
     console_for,
@@ -163,6 +166,9 @@ def check(
     report_files: ReportOpt = None,
     quiet: QuietOpt = False,
     no_color: NoColorOpt = False,
+    ignore_kind: IgnoreKindOpt = None,
+    exclude: ExcludeOpt = None,
+    verbose: VerboseOpt = False,
     baseline: Annotated[
         list[str] | None,
         typer.Option(
@@ -182,12 +188,28 @@ def check(
     problems = []
     old = None
     try:
-        loaded = load_input(paths, assume_unlabelled_namespaces)
+        loaded = load_input(
+            paths,
+            assume_unlabelled_namespaces,
+            ignore_kinds=ignore_kind,
+            exclude=exclude,
+            verbose=verbose,
+            quiet=quiet,
+            no_color=no_color,
+        )
     except InputError as exc:
         problems.extend(exc.problems)
     if baseline:
         try:
-            old = load_input(baseline, assume_unlabelled_namespaces)
+            old = load_input(
+                baseline,
+                assume_unlabelled_namespaces,
+                ignore_kinds=ignore_kind,
+                exclude=exclude,
+                verbose=verbose,
+                quiet=quiet,
+                no_color=no_color,
+            )
         except InputError as exc:
             problems.extend(exc.problems)
     try:
@@ -254,6 +276,9 @@ def assert_(
     report_files: ReportOpt = None,
     quiet: QuietOpt = False,
     no_color: NoColorOpt = False,
+    ignore_kind: IgnoreKindOpt = None,
+    exclude: ExcludeOpt = None,
+    verbose: VerboseOpt = False,
 ) -> int:
     """Check one property given on the command line (SEL: kubectl syntax, a=b,c!=d,e in (x,y),!f)."""
     from verifier.spec import Expect, property_from_cli
@@ -277,7 +302,15 @@ def assert_(
         universe=options.universe,
         name=name,
     )
-    loaded = load_input(paths, assume_unlabelled_namespaces)
+    loaded = load_input(
+        paths,
+        assume_unlabelled_namespaces,
+        ignore_kinds=ignore_kind,
+        exclude=exclude,
+        verbose=verbose,
+        quiet=quiet,
+        no_color=no_color,
+    )
     report = run_check(loaded, [prop], options, quiet=quiet, no_color=no_color)
     emit_check(
         report,

@@ -184,6 +184,34 @@ NoColorOpt = Annotated[
         help="No colours in terminal output (also when the NO_COLOR environment variable is set).",
     ),
 ]
+IgnoreKindOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--ignore-kind",
+        metavar="KIND",
+        help="Leave out objects of KIND (or KIND.GROUP, e.g. NetworkPolicy.projectcalico.org) that may "
+        "filter traffic but are not modelled (Cilium, Calico, Istio, …); the results record it. Repeatable.",
+        show_default=False,
+    ),
+]
+ExcludeOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--exclude",
+        metavar="GLOB",
+        help="Skip files and directories whose path (relative to the directory given) or name "
+        "matches GLOB, e.g. 'charts/*' or '*.values.yaml'. Repeatable.",
+        show_default=False,
+    ),
+]
+VerboseOpt = Annotated[
+    bool,
+    typer.Option(
+        "--verbose",
+        "-v",
+        help="List every skipped file (files that are not Kubernetes objects, objects that do not change traffic).",
+    ),
+]
 OutputOpt = Annotated[
     str | None,
     typer.Option("--output", "-o", metavar="FILE", help="Write the report to FILE instead of stdout."),
@@ -256,14 +284,70 @@ def analysis_options(
     )
 
 
-def load_input(paths: Sequence[str], assume_unlabelled_namespaces: bool = False) -> LoadResult:
+def load_input(
+    paths: Sequence[str],
+    assume_unlabelled_namespaces: bool = False,
+    *,
+    ignore_kinds: Sequence[str] | None = None,
+    exclude: Sequence[str] | None = None,
+    verbose: bool = False,
+    quiet: bool = False,
+    no_color: bool = False,
+) -> LoadResult:
+    """Load PATHs (stdin for ``-``) with a spinner on a terminal for large inputs."""
     from verifier.load import load_cluster
 
-    return load_cluster(
-        list(paths),
-        stdin=sys.stdin if "-" in paths else None,
-        assume_unlabelled_namespaces=assume_unlabelled_namespaces,
-    )
+    with working("loading manifests", paths=paths, quiet=quiet, no_color=no_color):
+        return load_cluster(
+            list(paths),
+            stdin=sys.stdin if "-" in paths else None,
+            assume_unlabelled_namespaces=assume_unlabelled_namespaces,
+            ignore_kinds=tuple(ignore_kinds or ()),
+            exclude=tuple(exclude or ()),
+            verbose=verbose,
+        )
+
+
+# Inputs from this size on get a spinner while they load (on a terminal only).
+SPINNER_MIN_BYTES = 4 << 20
+
+
+def _input_bytes(paths: Sequence[str]) -> int:
+    total = 0
+    for path in paths:
+        if path == "-":
+            return SPINNER_MIN_BYTES
+        try:
+            if os.path.isfile(path):
+                total += os.path.getsize(path)
+            elif os.path.isdir(path):
+                return SPINNER_MIN_BYTES  # a directory: walking it to sum sizes costs as much as reading
+        except OSError:
+            continue
+    return total
+
+
+@contextmanager
+def working(
+    label: str,
+    *,
+    paths: Sequence[str] = (),
+    large: bool = True,
+    quiet: bool = False,
+    no_color: bool = False,
+) -> Iterator[None]:
+    """A transient spinner with ``label`` on stderr while a long step runs.
+
+    Only on a terminal, never with ``--quiet``, and only for a ``large`` step (with ``paths``:
+    an input of `SPINNER_MIN_BYTES` or more). Nothing ever reaches a pipe or a CI log.
+    """
+    if paths:
+        large = large and _input_bytes(paths) >= SPINNER_MIN_BYTES
+    if quiet or not large or not sys.stderr.isatty():
+        yield
+        return
+    with stderr_console(no_color=no_color).status(label):
+        yield
 
 
 @contextmanager
@@ -285,16 +369,33 @@ def color_disabled(no_color: bool) -> bool:
     return no_color or bool(os.environ.get("NO_COLOR"))
 
 
+# Width of a console that does not write to a terminal: wide enough that no name, label or
+# table row is ever cut or wrapped; report renderers keep panels and paddings at their content's width.
+PIPE_WIDTH = 100_000
+
+
 def console_for(out: TextIO, *, no_color: bool = False) -> Console:
-    """A console writing to ``out``; colours only on a terminal and unless disabled."""
+    """A console writing to ``out``; colours only on a terminal and unless disabled.
+
+    On a terminal, lines wrap at its width; to a file or a pipe nothing is wrapped or
+    truncated (`PIPE_WIDTH`), so every name and label comes out whole.
+    """
     from rich.console import Console
 
-    return Console(file=out, highlight=False, soft_wrap=False, no_color=color_disabled(no_color) or None)
+    disabled = color_disabled(no_color) or None
+    if out.isatty():
+        return Console(file=out, highlight=False, soft_wrap=False, no_color=disabled)
+    return Console(file=out, highlight=False, soft_wrap=False, no_color=disabled, width=PIPE_WIDTH)
 
 
-def stderr_console(*, no_color: bool = False) -> Console:
+def stderr_console(*, no_color: bool = False, quiet: bool = False) -> Console:
+    """The console for warnings and progress; ``quiet`` discards what is printed to it."""
+    import io
+
     from rich.console import Console
 
+    if quiet:
+        return Console(file=io.StringIO(), highlight=False, soft_wrap=True)
     return Console(stderr=True, highlight=False, soft_wrap=True, no_color=color_disabled(no_color) or None)
 
 

@@ -16,16 +16,21 @@ from verifier.cli.common import (
     AssumeNamespacesOpt,
     DiffFormat,
     DiffFormatOpt,
+    ExcludeOpt,
     FormatOpt,
+    IgnoreKindOpt,
     IpblockPodsOpt,
+    NoColorOpt,
     OutputFormat,
     OutputOpt,
     Paths,
     PodCidrOpt,
+    QuietOpt,
     RlimitOpt,
     StrictOpt,
     TimeoutOpt,
     UniverseOpt,
+    VerboseOpt,
     analysis_options,
     app,
     console_for,
@@ -33,6 +38,7 @@ from verifier.cli.common import (
     load_input,
     open_output,
     stderr_console,
+    working,
 )
 from verifier.errors import InputError, UsageError
 
@@ -115,6 +121,11 @@ def diff(
     strict: StrictOpt = False,
     fmt: DiffFormatOpt = DiffFormat.TEXT,
     output: OutputOpt = None,
+    quiet: QuietOpt = False,
+    no_color: NoColorOpt = False,
+    ignore_kind: IgnoreKindOpt = None,
+    exclude: ExcludeOpt = None,
+    verbose: VerboseOpt = False,
 ) -> int:
     """Semantic diff: flows the new policies (--against) allow that the old (PATH) did not, and
     vice versa, as compact regions with an example flow each."""
@@ -123,8 +134,11 @@ def diff(
     from verifier.results import RegionStatus, Verdict
 
     options = analysis_options(universe, pod_cidr, ipblock_pods, timeout, rlimit)
-    old, new, warnings = _load_pair(paths, against, assume_unlabelled_namespaces)
-    result = run_diff(old, new, options, max_regions=max_regions, warnings=warnings, method=method.value)
+    old, new, warnings = _load_pair(
+        paths, against, assume_unlabelled_namespaces, ignore_kind, exclude, verbose, quiet, no_color
+    )
+    with working("comparing", quiet=quiet, no_color=no_color):
+        result = run_diff(old, new, options, max_regions=max_regions, warnings=warnings, method=method.value)
     with open_output(output) as out:
         if fmt is DiffFormat.JSON:
             write_diff_json(result, out)
@@ -141,9 +155,9 @@ def diff(
         else:
             render_diff(
                 result,
-                console_for(out),
+                console_for(out, no_color=no_color),
                 check=None if check is None else check.value,
-                warnings_console=stderr_console(),
+                warnings_console=stderr_console(no_color=no_color, quiet=quiet),
             )
     codes = [EXIT_OK]
     if check is not None:
@@ -173,16 +187,39 @@ def _worst(codes: list[int]) -> int:
 
 
 def _load_pair(
-    old_paths: list[str], new_paths: list[str], assume_unlabelled_namespaces: bool
+    old_paths: list[str],
+    new_paths: list[str],
+    assume_unlabelled_namespaces: bool,
+    ignore_kinds: list[str] | None = None,
+    exclude: list[str] | None = None,
+    verbose: bool = False,
+    quiet: bool = False,
+    no_color: bool = False,
 ) -> tuple[Cluster, Cluster, list[str]]:
     problems = []
     old = new = None
     try:
-        old = load_input(old_paths, assume_unlabelled_namespaces)
+        old = load_input(
+            old_paths,
+            assume_unlabelled_namespaces,
+            ignore_kinds=ignore_kinds,
+            exclude=exclude,
+            verbose=verbose,
+            quiet=quiet,
+            no_color=no_color,
+        )
     except InputError as exc:
         problems.extend(exc.problems)
     try:
-        new = load_input(new_paths, assume_unlabelled_namespaces)
+        new = load_input(
+            new_paths,
+            assume_unlabelled_namespaces,
+            ignore_kinds=ignore_kinds,
+            exclude=exclude,
+            verbose=verbose,
+            quiet=quiet,
+            no_color=no_color,
+        )
     except InputError as exc:
         problems.extend(exc.problems)
     if problems:
@@ -217,6 +254,11 @@ def gate(
     strict: StrictOpt = False,
     fmt: FormatOpt = OutputFormat.TEXT,
     output: OutputOpt = None,
+    quiet: QuietOpt = False,
+    no_color: NoColorOpt = False,
+    ignore_kind: IgnoreKindOpt = None,
+    exclude: ExcludeOpt = None,
+    verbose: VerboseOpt = False,
 ) -> int:
     """Safe-change gate: prove (a) the intent was false before, (b) it is true after, (c) nothing
     outside its scope changed. Exit 0 safe, 1 not safe."""
@@ -225,7 +267,9 @@ def gate(
     from verifier.spec import load_specs
 
     options = analysis_options(universe, pod_cidr, ipblock_pods, timeout, rlimit)
-    old, new, warnings = _load_pair(paths, against, assume_unlabelled_namespaces)
+    old, new, warnings = _load_pair(
+        paths, against, assume_unlabelled_namespaces, ignore_kind, exclude, verbose, quiet, no_color
+    )
     properties = load_specs([intent])
     if name is not None:
         chosen = [p for p in properties if p.name == name]
@@ -237,10 +281,15 @@ def gate(
         raise UsageError(f"--intent {intent!r} has {len(properties)} properties; pick one with --name")
     else:
         chosen = list(properties)
-    result = run_gate(old, new, chosen[0], options, max_regions=max_regions, warnings=warnings)
+    with working("proving the change safe", quiet=quiet, no_color=no_color):
+        result = run_gate(old, new, chosen[0], options, max_regions=max_regions, warnings=warnings)
     with open_output(output) as out:
         if fmt is OutputFormat.JSON:
             write_gate_json(result, out)
         else:
-            render_gate(result, console_for(out), warnings_console=stderr_console())
+            render_gate(
+                result,
+                console_for(out, no_color=no_color),
+                warnings_console=stderr_console(no_color=no_color, quiet=quiet),
+            )
     return _verdict_code(result.verdict, strict)

@@ -10,16 +10,21 @@ from verifier.cli.common import (
     EXIT_OK,
     EXIT_UNKNOWN,
     AssumeNamespacesOpt,
+    ExcludeOpt,
     FormatOpt,
+    IgnoreKindOpt,
     IpblockPodsOpt,
+    NoColorOpt,
     OutputFormat,
     OutputOpt,
     Paths,
     PodCidrOpt,
+    QuietOpt,
     RlimitOpt,
     StrictOpt,
     TimeoutOpt,
     UniverseOpt,
+    VerboseOpt,
     analysis_options,
     app,
     console_for,
@@ -27,6 +32,7 @@ from verifier.cli.common import (
     load_input,
     open_output,
     stderr_console,
+    working,
 )
 
 
@@ -52,6 +58,11 @@ def exposure(
     strict: StrictOpt = False,
     fmt: FormatOpt = OutputFormat.TEXT,
     output: OutputOpt = None,
+    quiet: QuietOpt = False,
+    no_color: NoColorOpt = False,
+    ignore_kind: IgnoreKindOpt = None,
+    exclude: ExcludeOpt = None,
+    verbose: VerboseOpt = False,
 ) -> int:
     """Who can reach the destination pods: external ranges, inventory pods, and (--universe any)
     which kinds of pods that could be deployed, as compact regions."""
@@ -65,15 +76,28 @@ def exposure(
     peer = destination_peer(
         None if to_ns is None else parse_selector(to_ns), None if to_pod is None else parse_selector(to_pod)
     )
-    loaded = load_input(paths, assume_unlabelled_namespaces)
-    result = run_exposure(
-        loaded.cluster, peer, options, max_regions=max_regions, warnings=[str(n) for n in loaded.notices]
+    loaded = load_input(
+        paths,
+        assume_unlabelled_namespaces,
+        ignore_kinds=ignore_kind,
+        exclude=exclude,
+        verbose=verbose,
+        quiet=quiet,
+        no_color=no_color,
     )
+    with working("computing the exposure", quiet=quiet, no_color=no_color):
+        result = run_exposure(
+            loaded.cluster, peer, options, max_regions=max_regions, warnings=[str(n) for n in loaded.notices]
+        )
     with open_output(output) as out:
         if fmt is OutputFormat.JSON:
             write_exposure_json(result, out)
         else:
-            render_exposure(result, console_for(out), warnings_console=stderr_console())
+            render_exposure(
+                result,
+                console_for(out, no_color=no_color),
+                warnings_console=stderr_console(no_color=no_color, quiet=quiet),
+            )
     if strict and result.regions.status is RegionStatus.UNKNOWN:
         return EXIT_UNKNOWN
     return EXIT_OK

@@ -11,15 +11,20 @@ from verifier.cli.common import (
     EXIT_OK,
     EXIT_VIOLATED,
     AssumeNamespacesOpt,
+    ExcludeOpt,
+    IgnoreKindOpt,
     IpblockPodsOpt,
     LintFormat,
     LintFormatOpt,
+    NoColorOpt,
     OutputOpt,
     Paths,
     PodCidrOpt,
+    QuietOpt,
     RlimitOpt,
     TimeoutOpt,
     UniverseOpt,
+    VerboseOpt,
     analysis_options,
     app,
     console_for,
@@ -27,6 +32,7 @@ from verifier.cli.common import (
     load_input,
     open_output,
     stderr_console,
+    working,
 )
 
 
@@ -52,6 +58,11 @@ def lint(
     rlimit: RlimitOpt = 0,
     fmt: LintFormatOpt = LintFormat.TEXT,
     output: OutputOpt = None,
+    quiet: QuietOpt = False,
+    no_color: NoColorOpt = False,
+    ignore_kind: IgnoreKindOpt = None,
+    exclude: ExcludeOpt = None,
+    verbose: VerboseOpt = False,
 ) -> int:
     """Find policies and rules that select or match nothing, redundant rules, vacuous policies,
     unprotected pods, dead named ports, blocked DNS and the empty-vs-missing traps."""
@@ -60,8 +71,17 @@ def lint(
     from verifier.results import Severity
 
     options = analysis_options(universe, pod_cidr, ipblock_pods, timeout, rlimit)
-    loaded = load_input(paths, assume_unlabelled_namespaces)
-    report = run_lint(loaded.cluster, options, paths=paths, warnings=[str(n) for n in loaded.notices])
+    loaded = load_input(
+        paths,
+        assume_unlabelled_namespaces,
+        ignore_kinds=ignore_kind,
+        exclude=exclude,
+        verbose=verbose,
+        quiet=quiet,
+        no_color=no_color,
+    )
+    with working("linting", quiet=quiet, no_color=no_color):
+        report = run_lint(loaded.cluster, options, paths=paths, warnings=[str(n) for n in loaded.notices])
     with open_output(output) as out:
         if fmt is LintFormat.JSON:
             write_lint_json(report, out)
@@ -74,7 +94,11 @@ def lint(
 
             write_lint_markdown(report, out)
         else:
-            render_lint(report, console_for(out), warnings_console=stderr_console())
+            render_lint(
+                report,
+                console_for(out, no_color=no_color),
+                warnings_console=stderr_console(no_color=no_color, quiet=quiet),
+            )
     if fail_on is FailLevel.NEVER:
         return EXIT_OK
     levels = [Severity.ERROR, Severity.WARNING, Severity.INFO]

@@ -9,12 +9,18 @@ import typer
 
 from verifier.cli.common import (
     EXIT_OK,
+    PROGRESS_MIN_PODS,
     AssumeNamespacesOpt,
+    ExcludeOpt,
+    IgnoreKindOpt,
     IpblockPodsOpt,
+    NoColorOpt,
     OutputOpt,
     Paths,
     PodCidrOpt,
     ProtocolChoice,
+    QuietOpt,
+    VerboseOpt,
     analysis_options,
     app,
     console_for,
@@ -22,6 +28,7 @@ from verifier.cli.common import (
     load_input,
     open_output,
     stderr_console,
+    working,
 )
 from verifier.errors import UsageError
 
@@ -86,6 +93,11 @@ def matrix(
         MatrixFormat, typer.Option("--format", "-f", help="Output format (docs/matrix.md).")
     ] = MatrixFormat.TEXT,
     output: OutputOpt = None,
+    quiet: QuietOpt = False,
+    no_color: NoColorOpt = False,
+    ignore_kind: IgnoreKindOpt = None,
+    exclude: ExcludeOpt = None,
+    verbose: VerboseOpt = False,
 ) -> int:
     """Which inventory pod reaches which: on one port, or the full connectivity (port ranges per pair)."""
     import dataclasses
@@ -112,27 +124,46 @@ def matrix(
         raise UsageError("--protocol needs --port (without --port every protocol is reported)")
     selector = parse_selector(pod) if pod is not None else None
     options = analysis_options(None, pod_cidr, ipblock_pods)
-    loaded = load_input(paths, assume_unlabelled_namespaces)
+    loaded = load_input(
+        paths,
+        assume_unlabelled_namespaces,
+        ignore_kinds=ignore_kind,
+        exclude=exclude,
+        verbose=verbose,
+        quiet=quiet,
+        no_color=no_color,
+    )
     cluster = loaded.cluster
     keep = selected_endpoints(cluster, namespaces or (), selector)
     notices = tuple(str(n) for n in loaded.notices)
     proto = Protocol((protocol or ProtocolChoice.TCP).value)
 
+    large = len(cluster.pods) >= PROGRESS_MIN_PODS
     with open_output(output) as out:
         if port is not None and (
             fmt is MatrixFormat.JSON or (fmt is MatrixFormat.TEXT and len(keep) <= GRID_LIMIT)
         ):
-            result = restrict_matrix(port_matrix(cluster, port, proto, options), keep)
+            with working("computing the matrix", large=large, quiet=quiet, no_color=no_color):
+                result = restrict_matrix(port_matrix(cluster, port, proto, options), keep)
             result = result.model_copy(update={"warnings": notices + result.warnings})
             if fmt is MatrixFormat.JSON:
                 write_matrix_json(result, out)
             else:
-                render_matrix(result, console_for(out), warnings_console=stderr_console())
+                render_matrix(
+                    result,
+                    console_for(out, no_color=no_color),
+                    warnings_console=stderr_console(no_color=no_color, quiet=quiet),
+                )
             return EXIT_OK
-        conn = connectivity(cluster, options, port=port, protocol=proto if port is not None else None)
+        with working("computing the connectivity", large=large, quiet=quiet, no_color=no_color):
+            conn = connectivity(cluster, options, port=port, protocol=proto if port is not None else None)
         conn = dataclasses.replace(restrict_connectivity(conn, keep), warnings=notices + conn.warnings)
         if fmt is MatrixFormat.TEXT:
-            render_connectivity(conn, console_for(out), warnings_console=stderr_console())
+            render_connectivity(
+                conn,
+                console_for(out, no_color=no_color),
+                warnings_console=stderr_console(no_color=no_color, quiet=quiet),
+            )
         elif fmt is MatrixFormat.JSON:
             write_connectivity_json(conn, out)
         elif fmt is MatrixFormat.CSV:

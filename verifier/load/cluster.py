@@ -190,7 +190,7 @@ class _ClusterLoader:
             return
         if kind_class is KindClass.UNKNOWN:
             ctx.problem(
-                data,
+                None,
                 "kind",
                 f"unknown kind {show(kind)} (apiVersion {api}): cannot tell whether it affects traffic; "
                 f"if it does not, pass --ignore-kind {shown} (or remove it from the input)",
@@ -202,7 +202,7 @@ class _ClusterLoader:
             else "filters pod traffic but is not modelled"
         )
         ctx.problem(
-            data,
+            None,
             "",
             f"{kind} ({api}) {what}: results would be wrong; only {NETWORK_POLICY_API} NetworkPolicy is "
             f"modelled (pass --ignore-kind {shown} to analyse the rest without it)",
@@ -436,10 +436,10 @@ class _ClusterLoader:
         if kinds:
             total = sum(kinds.values())
             counted = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0])))
-            parts.append(f"skipped {plural(total, 'object')} that do not change traffic: {counted}")
+            parts.append(f"skipped {_neutral(total)}: {counted}")
         if self.non_objects:
             files = _some_names(list(self.non_objects))
-            parts.append(f"{plural(len(self.non_objects), 'file')} that are not Kubernetes objects: {files}")
+            parts.append(f"{_non_objects(len(self.non_objects))}: {files}")
             if not kinds:
                 parts[-1] = "skipped " + parts[-1]
         if parts:
@@ -451,7 +451,7 @@ class _ClusterLoader:
                     f"{n} {k}" for k, n in sorted(per_kind.items(), key=lambda kv: (-kv[1], kv[0]))
                 )
                 total = sum(per_kind.values())
-                message = f"skipped {plural(total, 'object')} that do not change traffic: {counted}"
+                message = f"skipped {_neutral(total)}: {counted}"
                 self.diag.notices.append(Notice(self.skipped_first[file], "", message, level="note"))
             for file in self.non_objects:
                 self.diag.notices.append(
@@ -470,13 +470,13 @@ class _ClusterLoader:
             )
         for shown, found in self.ignored_kinds.items():
             where, obj, api = found[0]
-            first = f"first: {obj}" if len(found) > 1 else obj
+            which = obj if len(found) == 1 else f"{obj} and {len(found) - 1} more"
             self.diag.notices.append(
                 Notice(
                     where,
                     "",
-                    f"{IGNORED_KIND_PHRASE}{shown}: {plural(len(found), 'object')} ({api}; {first}) "
-                    "that may filter traffic left out: results are as if it were absent",
+                    f"{IGNORED_KIND_PHRASE}{shown}: left out {plural(len(found), 'object')} that may filter "
+                    f"traffic ({which}; {api}): results are as if it were absent",
                 )
             )
 
@@ -547,6 +547,22 @@ class _ClusterLoader:
 def plural(count: int, noun: str) -> str:
     """``1 object``, ``2 objects``."""
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def _neutral(count: int) -> str:
+    return (
+        "1 object that does not change traffic"
+        if count == 1
+        else f"{count} objects that do not change traffic"
+    )
+
+
+def _non_objects(count: int) -> str:
+    return (
+        "1 file that is not a Kubernetes object"
+        if count == 1
+        else f"{count} files that are not Kubernetes objects"
+    )
 
 
 def _some_names(files: Sequence[str]) -> str:

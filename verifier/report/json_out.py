@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any, TextIO
 
-from verifier.errors import Location
+from verifier.errors import Location, ignored_kinds
 from verifier.results import CheckReport, Endpoint, Flow, PropertyResult, RuleRef, Verdict
 
 CHECK_SCHEMA = "netverify.check/v1"
@@ -104,13 +104,18 @@ def dump_json(document: Any, out: TextIO) -> None:
 
 
 def check_json(report: CheckReport) -> dict[str, Any]:
-    """The ``netverify.check/v1`` document for a whole run."""
+    """The ``netverify.check/v1`` document for a whole run.
+
+    ``ignored_kinds`` (additive) lists the kinds the run left out with ``--ignore-kind`` that
+    were in the input: objects that may filter traffic, so results hold as if they were absent.
+    """
     return {
         "schema": CHECK_SCHEMA,
         "results": [result_json(r) for r in report.results],
         "summary": {v.value: report.count(v) for v in Verdict},
         "seconds": round(report.seconds, 6),
         "warnings": list(report.warnings),
+        "ignored_kinds": ignored_kinds(report.warnings),
     }
 
 

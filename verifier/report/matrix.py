@@ -11,7 +11,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from verifier.report.text import render_warnings
+from verifier.errors import ignored_kinds
+from verifier.report.text import plural, render_warnings
 from verifier.results import MatrixResult
 
 MATRIX_SCHEMA = "netverify.matrix/v1"
@@ -34,9 +35,9 @@ def _cell(result: MatrixResult, conditional: set[tuple[int, int]], i: int, j: in
 
 def _grid(result: MatrixResult, conditional: set[tuple[int, int]]) -> Table:
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1))
-    table.add_column("source \\ destination")
+    table.add_column("source \\ destination", overflow="fold")
     for j in range(len(result.endpoints)):
-        table.add_column(str(j + 1), justify="center")
+        table.add_column(str(j + 1), justify="center", no_wrap=True)
     for i, name in enumerate(result.endpoints):
         cells = [_cell(result, conditional, i, j) for j in range(len(result.endpoints))]
         table.add_row(Text(f"{i + 1:>3} {name}"), *cells)
@@ -88,8 +89,8 @@ def render_matrix(result: MatrixResult, console: Console, *, warnings_console: C
     allowed = sum(bits.bit_count() for bits in result.rows)
     console.print(
         Text(
-            f"Reachability on {result.port}/{result.protocol.value}: {size} endpoints, "
-            f"{allowed} of {size * size} flows allowed (rows: source, columns: destination)",
+            f"Reachability on {result.port}/{result.protocol.value}: {plural(size, 'endpoint')}, "
+            f"{allowed} of {plural(size * size, 'flow')} allowed (rows: source, columns: destination)",
             style="bold",
         )
     )
@@ -130,7 +131,8 @@ def write_matrix_json(result: MatrixResult, out: TextIO) -> None:
 
     ``conditional`` lists ``[source, destination]`` endpoint-name pairs whose verdict depends on
     a pod IP the input does not give; their ``allowed`` cell is true only if every address of
-    ``--pod-cidr`` allows the flow.
+    ``--pod-cidr`` allows the flow. ``ignored_kinds`` (additive) lists the kinds left out with
+    ``--ignore-kind`` that were in the input.
     """
     size = len(result.endpoints)
     out.write(f'{{"schema": {json.dumps(MATRIX_SCHEMA)}, "port": {result.port}, ')
@@ -142,4 +144,5 @@ def write_matrix_json(result: MatrixResult, out: TextIO) -> None:
     out.write("\n ],\n" if result.rows else "],\n")
     pairs = [[result.endpoints[i], result.endpoints[j]] for i, j in result.conditional]
     out.write(f' "conditional": {json.dumps(pairs)},\n')
-    out.write(f' "warnings": {json.dumps(list(result.warnings))}}}\n')
+    out.write(f' "warnings": {json.dumps(list(result.warnings))},\n')
+    out.write(f' "ignored_kinds": {json.dumps(ignored_kinds(result.warnings))}}}\n')

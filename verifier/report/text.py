@@ -28,10 +28,16 @@ VERDICT_STYLE = {
 
 
 def warning_line(text: str) -> str:
-    """A warning as one ``warning: …`` line (notices already read ``file:line: warning: …``)."""
-    if text.startswith("warning:") or ": warning: " in text:
+    """A warning as one ``warning: …`` line (notices already read ``file:line: warning: …``,
+    summaries of what was skipped ``note: …``)."""
+    if text.startswith(("warning:", "note:")) or ": warning: " in text or ": note: " in text:
         return text
     return f"warning: {text}"
+
+
+def plural(count: int, noun: str, nouns: str | None = None) -> str:
+    """``1 endpoint``, ``2 endpoints`` (``nouns`` for an irregular plural)."""
+    return f"{count} {noun}" if count == 1 else f"{count} {nouns or noun + 's'}"
 
 
 def render_warnings(warnings: Iterable[str], console: Console) -> None:
@@ -68,9 +74,9 @@ def endpoint_lines(endpoint: Endpoint) -> list[tuple[str, str]]:
 
 def _flow_table(flow: Flow) -> Table:
     grid = Table.grid(padding=(0, 1))
-    grid.add_column(style="bold")
-    grid.add_column(style="dim")
-    grid.add_column()
+    grid.add_column(style="bold", no_wrap=True)
+    grid.add_column(style="dim", no_wrap=True)
+    grid.add_column(overflow="fold")  # names and labels are never cut, only wrapped on a terminal
     for side, endpoint in (("source", flow.source), ("destination", flow.destination)):
         for n, (field, value) in enumerate(endpoint_lines(endpoint)):
             grid.add_row(Text(side if n == 0 else ""), Text(field), Text(value))
@@ -92,7 +98,7 @@ def headline(result: PropertyResult, emphasis: Callable[[str], str] = lambda wor
     return "The property could not be evaluated."
 
 
-def _result_panel(result: PropertyResult) -> Panel:
+def _result_panel(result: PropertyResult, *, expand: bool = True) -> Panel:
     parts: list[RenderableType] = []
     if result.description:
         parts.append(Text(result.description, style="italic"))
@@ -103,14 +109,22 @@ def _result_panel(result: PropertyResult) -> Panel:
         parts.append(_flow_table(result.flow))
     if result.rules:
         parts.append(Text("rules involved:", style="bold"))
-        parts.extend(Padding(Text(f"{rule.location}: {rule}"), (0, 0, 0, 2)) for rule in result.rules)
+        parts.extend(
+            Padding(Text(f"{rule.location}: {rule}"), (0, 0, 0, 2), expand=False) for rule in result.rules
+        )
     if result.explanation:
         parts.append(Text("why:", style="bold"))
-        parts.extend(Padding(Text(line), (0, 0, 0, 2)) for line in result.explanation)
+        parts.extend(Padding(Text(line), (0, 0, 0, 2), expand=False) for line in result.explanation)
     if not result.location.file.startswith("<"):  # <command line>, <baseline …>: no file to point at
         parts.append(Text(f"property defined at {result.location}", style="dim"))
     title = Text.assemble((result.name, "bold"), ": ", (result.verdict.value, VERDICT_STYLE[result.verdict]))
-    return Panel(Group(*parts), title=title, title_align="left", border_style=VERDICT_STYLE[result.verdict])
+    return Panel(
+        Group(*parts),
+        title=title,
+        title_align="left",
+        border_style=VERDICT_STYLE[result.verdict],
+        expand=expand,
+    )
 
 
 def summary_line(report: CheckReport) -> str:
@@ -124,7 +138,9 @@ def summary_line(report: CheckReport) -> str:
 
 def render_check(report: CheckReport, console: Console, *, warnings_console: Console | None = None) -> None:
     """Warnings (dimmed, to ``warnings_console`` — the CLI passes stderr), the verdict table,
-    one panel per violated/unknown/error property, then the summary line."""
+    one panel per violated/unknown/error property, then the summary line.
+
+    Names are never cut: on a terminal long cells wrap, to a pipe (a wide console) nothing does."""
     render_warnings(report.warnings, warnings_console or console)
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, padding=(0, 1, 0, 0))
     longest = max((len(r.name) for r in report.results), default=8)
@@ -147,6 +163,7 @@ def render_check(report: CheckReport, console: Console, *, warnings_console: Con
             console.print(Text(f"witness for {r.name}: {r.flow}", style="dim"), soft_wrap=True)
     for r in report.results:
         if r.verdict is not Verdict.HOLDS:
-            console.print(_result_panel(r))
+            # On a terminal a panel spans its width; elsewhere it fits its content.
+            console.print(_result_panel(r, expand=console.is_terminal))
     worst = next((v for v in reversed(Verdict) if report.count(v)), Verdict.HOLDS)
     console.print(Text(summary_line(report), style=VERDICT_STYLE[worst]))
