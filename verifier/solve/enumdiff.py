@@ -27,36 +27,21 @@ unknown addresses make some cells conditional, and the caller falls back to the 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import z3
 
 from verifier.encode import PROTOCOLS, Encoding, SymEndpoint, free_address
 from verifier.engine import Partition, equivalence_classes
-from verifier.engine.bits import full, iter_bits
-from verifier.engine.connectivity import PortKind, merge_ranges, port_kinds, refine
-from verifier.engine.external import external_admission
-from verifier.engine.matrix import class_columns, prepare
+from verifier.engine.bits import iter_bits
+from verifier.engine.connectivity import PortKind
+from verifier.engine.diff import BoxKey, Change, Side, cut, merge_boxes, runs, version_change
 from verifier.model import AnalysisOptions, Cluster, Pod, Universe, key_to_ip
 from verifier.model.ip import V6_OFFSET
 from verifier.oracle import decide, external_endpoint, pod_endpoint
 from verifier.results import EndpointKind, Flow, FlowRegion, RegionList, RegionStatus
 from verifier.solve.regions import Box, Constraint, Dim, describe
-
-# One side of a box: ("pod", class bitset) or ("ext", (first region, last region)).
-Side = tuple[str, int | tuple[int, int]]
-# (source side, destination side, protocol indices, port interval)
-BoxKey = tuple[Side, Side, frozenset[int], tuple[int, int]]
-
-
-@dataclass(frozen=True)
-class _Change:
-    """One version change's relation, per port kind (bitsets over classes or addresses)."""
-
-    pods: list[list[int]]  # [kind][destination class] -> source classes
-    ext_in: list[list[int]]  # [kind][destination class] -> external addresses
-    ext_out: list[list[int]]  # [kind][source class] -> external addresses
 
 
 def applicable(enc: Encoding) -> bool:
@@ -71,93 +56,6 @@ def applicable(enc: Encoding) -> bool:
             return False
         families.add(pod.ips[0].version)
     return len(families) == 1
-
-
-def _port_boxes(kinds: Sequence[PortKind], sig: int) -> list[tuple[frozenset[int], tuple[int, int]]]:
-    """The kinds in ``sig`` as (protocol indices, port interval) pieces; protocols with the
-    same interval share a piece."""
-    per: dict[int, list[tuple[int, int]]] = {}
-    for k in iter_bits(sig):
-        per.setdefault(PROTOCOLS.index(kinds[k].protocol), []).extend(kinds[k].atoms)
-    by_interval: dict[tuple[int, int], set[int]] = {}
-    for proto, atoms in per.items():
-        for interval in merge_ranges(atoms):
-            by_interval.setdefault(interval, set()).add(proto)
-    return [(frozenset(protos), interval) for interval, protos in sorted(by_interval.items())]
-
-
-def _runs(bits: int, positions: Sequence[int]) -> list[tuple[int, int]]:
-    """Set bits over ``positions`` (region indices, ascending) as runs of adjacent positions."""
-    runs: list[tuple[int, int]] = []
-    last = -2
-    for b in iter_bits(bits):
-        if b == last + 1:
-            runs[-1] = (runs[-1][0], positions[b])
-        else:
-            runs.append((positions[b], positions[b]))
-        last = b
-    return runs
-
-
-def _cut(
-    kinds: Sequence[PortKind],
-    per_kind: list[list[int]],
-    width: int,
-    make: Callable[[int, int], list[tuple[Side, Side]]],
-) -> list[BoxKey]:
-    """One relation as boxes. ``per_kind[k][item]`` is a bitset (of width ``width``) over the
-    other side; items are destination classes (pod pairs, external sources) or source classes
-    (external destinations). Items with the same bitsets on every kind share a column; the
-    column's other side is refined by kinds; ``make(items, other)`` turns each group into
-    (source, destination) sides."""
-    n_items = len(per_kind[0]) if per_kind else 0
-    columns: dict[tuple[int, ...], int] = {}
-    for item in range(n_items):
-        key = tuple(rows[item] for rows in per_kind)
-        if any(key):
-            columns[key] = columns.get(key, 0) | (1 << item)
-    out: list[BoxKey] = []
-    for key, items in columns.items():
-        groups = [(full(width), 0)]
-        for k, bits in enumerate(key):
-            if bits:
-                groups = refine(groups, bits, 1 << k)
-        for other, sig in groups:
-            if not sig:
-                continue
-            for protos, ports in _port_boxes(kinds, sig):
-                out.extend((src, dst, protos, ports) for src, dst in make(items, other))
-    return out
-
-
-def _merge_boxes(boxes: list[BoxKey]) -> list[BoxKey]:
-    """Boxes that differ in one pod side only become one (the union of that side): first
-    destinations under one source, then sources under one destination."""
-    for merge_destinations in (True, False):
-        grouped: dict[object, list[BoxKey]] = {}
-        for box in boxes:
-            src, dst, protos, ports = box
-            varying, fixed = (dst, src) if merge_destinations else (src, dst)
-            key: object = (fixed, protos, ports) if varying[0] == "pod" else box
-            grouped.setdefault(key, []).append(box)
-        merged: list[BoxKey] = []
-        for group in grouped.values():
-            src, dst, protos, ports = group[0]
-            if len(group) == 1:
-                merged.append(group[0])
-                continue
-            union = 0
-            for box in group:
-                side = box[1] if merge_destinations else box[0]
-                assert isinstance(side[1], int)
-                union |= side[1]
-            merged.append(
-                (src, ("pod", union), protos, ports)
-                if merge_destinations
-                else (("pod", union), dst, protos, ports)
-            )
-        boxes = merged
-    return boxes
 
 
 @dataclass(frozen=True)
@@ -181,51 +79,20 @@ class _Classes:
 
 def _change(
     enc: Encoding, old: Cluster, new: Cluster, options: AnalysisOptions, addresses: Sequence[int]
-) -> tuple[list[PortKind], _Classes, _Change, _Change] | None:
+) -> tuple[list[PortKind], _Classes, Change, Change] | None:
     """Per port kind, what ``new`` gains over ``old`` and what it loses, over the engine's
-    classes (None: conditional cells, the engine is not exact here)."""
+    classes, with the encoding classes each engine class covers (None: not exact here)."""
     part = equivalence_classes(enc.cluster, options)
-    preps = (prepare(old, options, part), prepare(new, options, part))
-    kinds = port_kinds(enc.cluster, part)
+    found = version_change(part, old, new, options, addresses)
+    if found is None:
+        return None
+    kinds, gains, losses = found
     index = {p.key: i for i, p in enumerate(part.pods)}
     covered: list[set[int]] = [set() for _ in part.classes]
     for j, cls in enumerate(enc.inventory.classes):
         for pod in cls.members:
             covered[part.class_of[index[pod.key]]].add(j)
-    classes = _Classes(part, [sorted(c) for c in covered])
-    n = len(part.classes)
-    gains = _Change([], [], [])
-    losses = _Change([], [], [])
-    for kind in kinds:
-        per_version = []
-        for prep in preps:
-            cols, allowed, cond = class_columns(prep, kind.port, kind.protocol)
-            if any(cond):
-                return None
-            ingress, egress = external_admission(prep, kind.port, kind.protocol, addresses)
-            per_version.append((cols, allowed, ingress, egress))
-        (c_old, a_old, i_old, e_old), (c_new, a_new, i_new, e_new) = per_version
-        # A one-pod class with itself is self traffic, not a flow: its cell keeps the value
-        # the policies give it (a "don't care") so that boxes stay whole; boxes made of that
-        # cell alone are dropped when cut (`_pod_pairs`).
-        gained: list[int] = []
-        lost: list[int] = []
-        pair_cache: dict[tuple[int, int], tuple[int, int]] = {}
-        for b in range(n):
-            key = (c_old[b], c_new[b])
-            found = pair_cache.get(key)
-            if found is None:
-                was, now = a_old[key[0]], a_new[key[1]]
-                found = pair_cache[key] = (now & ~was, was & ~now)
-            gained.append(found[0])
-            lost.append(found[1])
-        gains.pods.append(gained)
-        losses.pods.append(lost)
-        gains.ext_in.append([i_new[b] & ~i_old[b] for b in range(n)])
-        losses.ext_in.append([i_old[b] & ~i_new[b] for b in range(n)])
-        gains.ext_out.append([e_new[b] & ~e_old[b] for b in range(n)])
-        losses.ext_out.append([e_old[b] & ~e_new[b] for b in range(n)])
-    return kinds, classes, gains, losses
+    return kinds, _Classes(part, [sorted(c) for c in covered]), gains, losses
 
 
 def _pod_pairs(classes: _Classes, sources: int, destinations: int) -> list[tuple[Side, Side]]:
@@ -375,20 +242,20 @@ def engine_diff(
     n = len(classes.part.classes)
     results: list[RegionList | None] = []
     for change, gained in ((gains, True), (losses, False)):
-        cut = _cut(kinds, change.pods, n, lambda items, other: _pod_pairs(classes, other, items))
-        cut += _cut(
+        boxes = cut(kinds, change.pods, n, lambda items, other: _pod_pairs(classes, other, items))
+        boxes += cut(
             kinds,
             change.ext_in,
             len(ext_regions),
-            lambda items, other: [(("ext", run), ("pod", items)) for run in _runs(other, ext_regions)],
+            lambda items, other: [(("ext", run), ("pod", items)) for run in runs(other, ext_regions)],
         )
-        cut += _cut(
+        boxes += cut(
             kinds,
             change.ext_out,
             len(ext_regions),
-            lambda items, other: [(("pod", items), ("ext", run)) for run in _runs(other, ext_regions)],
+            lambda items, other: [(("pod", items), ("ext", run)) for run in runs(other, ext_regions)],
         )
-        found = _merge_boxes(cut)
+        found = merge_boxes(boxes)
         if not found:
             results.append(None)
             continue
