@@ -191,6 +191,10 @@ class PropertyResult(BaseModel):
     location: Location = Location("<command line>")
 
 
+#: The name of the pseudo-property of ``check --baseline`` (no new access outside the specs).
+BASELINE_NAME = "baseline: no new access outside the specs"
+
+
 class CheckReport(BaseModel):
     """All property results of one run, plus the input warnings."""
 

@@ -26,11 +26,19 @@ from collections.abc import Sequence
 from verifier.errors import Location
 from verifier.model import AnalysisOptions, Cluster, Universe, merge_versions
 from verifier.oracle import decide
-from verifier.results import Flow, FlowRegion, PropertyResult, RegionList, RegionStatus, RuleRef, Verdict
+from verifier.results import (
+    BASELINE_NAME,
+    Flow,
+    FlowRegion,
+    PropertyResult,
+    RegionList,
+    RegionStatus,
+    RuleRef,
+    Verdict,
+)
 from verifier.solve.analysis import Analysis
 from verifier.spec import Expect, Property
 
-BASELINE_NAME = "baseline: no new access outside the specs"
 BASELINE_LOCATION = Location("<baseline>")
 ALLOWING = (Expect.ALLOW, Expect.REACHABLE)
 

@@ -39,10 +39,10 @@ from urllib.parse import quote
 
 from verifier import __version__
 from verifier.errors import Location
-from verifier.query.baseline import BASELINE_NAME
 from verifier.report.diff import region_json
 from verifier.report.json_out import dump_json, flow_json, rule_json
 from verifier.results import (
+    BASELINE_NAME,
     CheckReport,
     DiffResult,
     FlowRegion,
