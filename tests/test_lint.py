@@ -115,6 +115,11 @@ def test_dns_blocked_and_allowed() -> None:
     udp_only = make_policy("x", "eg", sel(app="a"), egress=[rule(None, [port(53, "UDP")])])
     found = ids(make_cluster([A, B], [udp_only]))
     assert "NV011" not in found and found["NV012"] == ["x/a"]
+    # UDP works, TCP does not: a warning (large answers fail), not the error of blocked DNS
+    (tcp,) = [
+        f for f in lint(make_cluster([A, B], [udp_only]), AnalysisOptions()).findings if f.id == "NV012"
+    ]
+    assert tcp.severity.value == "warning" and "TCP 53 to kube-system pods" in tcp.message
     both = make_policy(
         "x",
         "eg",

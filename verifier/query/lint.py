@@ -22,14 +22,21 @@ NV007  warning   a policy is vacuous: on its own it denies nothing
 NV008  info      a policy is redundant: removing it changes no flow
 NV009  info      inventory pods selected by no policy for a direction (not isolated)
 NV010  warning   a named port that no possible destination pod of the rule defines
-NV011  error     egress isolation blocks DNS (UDP 53 to kube-system pods or any address)
-NV012  info      egress isolation allows DNS over UDP but not over TCP 53
-NV013  warning   an allow-all rule (``- {}``) next to a default-deny policy
+NV011  error     egress isolation blocks DNS (UDP to the cluster DNS pods or any address)
+NV012  warning   egress isolation allows DNS over UDP but not over TCP
+NV013  warning   allow-all rules (``- {}``) next to a default-deny policy (info: the
+                 "deny all ingress, allow all egress" idiom), one per namespace and direction
 NV014  warning   ``from: []`` / ``to: []``: an empty peer list means *all* peers
 NV015  warning   ``egress: []`` without ``policyTypes``: egress is NOT isolated
 NV016  warning   a podSelector that looks meant as a namespaceSelector
 NV017  info      a lone namespaceSelector peer next to a lone podSelector peer (OR, not AND)
 =====  ========  ===========================================================================
+
+The cluster DNS (NV011/NV012) is found in the input (`dns_services`: kube-dns / CoreDNS pods
+in kube-system, OpenShift's DNS daemonset in openshift-dns on 5353), given with ``dns=``
+(`parse_dns`), else assumed in kube-system on 53. A ``baseline`` (`read_lint_baseline`: the
+findings of a previous JSON report) marks the findings it holds, matched by ID, object and
+`Finding.fingerprint`; CI fails on `LintReport.new_findings` only.
 
 NV014/NV015 need the manifest's raw shape, which the loader normalises away; they are read
 from the files again (not possible for stdin, which is then reported under ``skipped``).
