@@ -254,7 +254,7 @@ def test_allow_all_egress_next_to_deny_all_is_one_info_finding(tmp_path: Path) -
     for name in SERVICES:
         assert f"shop/{name} egress[0]" in finding.message
     assert "pods: adservice[Deployment], cartservice[Deployment]" in finding.message
-    assert "idiom" in finding.message
+    assert "the documented 'deny all ingress, allow all egress' idiom" in finding.message
     assert report.count(Severity.WARNING) == 0 and report.count(Severity.ERROR) == 0
 
 
@@ -276,6 +276,13 @@ def test_allow_all_egress_next_to_an_egress_only_deny_is_a_warning() -> None:
     (finding,) = by_id(report, "NV013")
     assert (finding.object, finding.severity) == ("x/open-a egress[0]", Severity.WARNING)
     assert "(pods: a)" in finding.message and "undoing the default deny of x/deny-egress" in finding.message
+    # A deny of ingress for some pods only is not the deny-all of the idiom.
+    deny_b = make_policy("x", "deny-b", sel(app="b"), ingress=[])
+    report = lint(make_cluster([APP, b], [deny_egress, open_a, deny_b]), AnalysisOptions())
+    assert [f.severity for f in by_id(report, "NV013")] == [Severity.WARNING]
+    deny_all = make_policy("x", "deny-all-in", sel(), ingress=[])
+    report = lint(make_cluster([APP, b], [deny_egress, open_a, deny_all]), AnalysisOptions())
+    assert [f.severity for f in by_id(report, "NV013")] == [Severity.INFO]
 
 
 # --- replicas: 0 --------------------------------------------------------------------------------

@@ -699,7 +699,10 @@ class _Linter:
         not a warning."""
         for ns in sorted(self.index.policies):
             local = self.index.policies[ns]
-            deny_ingress = [q for q in local if q.affects(Direction.INGRESS) and not q.ingress]
+            # a deny-all ingress: every pod of the namespace, no ingress rule
+            deny_ingress = [
+                q for q in local if q.affects(Direction.INGRESS) and not q.ingress and q.pod_selector.is_empty
+            ]
             for direction in (Direction.INGRESS, Direction.EGRESS):
                 allow_all = [
                     (p, r)
@@ -745,8 +748,8 @@ class _Linter:
                 "NV013",
                 Severity.INFO,
                 obj,
-                f"{what}{pods_text}, next to the default deny of {denies}: ingress stays denied and egress is "
-                "open (the 'deny all ingress, allow all egress' idiom)",
+                f"{what}{pods_text}, next to the default deny of {denies}: the documented 'deny all ingress, "
+                "allow all egress' idiom (their egress is not restricted)",
                 location,
             )
         else:
