@@ -580,6 +580,10 @@ def object_like(data: Any) -> bool:
     return sum(1 for key in ("apiVersion", "kind", "metadata", "spec") if key in data) >= 2
 
 
+# What a chart never templates but a cluster dump holds in bulk (and may quote templates in).
+_NOT_TEMPLATED = frozenset({"status", "managedFields", "annotations"})
+
+
 def _mentions_template(value: Any, depth: int = 0) -> bool:
     if isinstance(value, str):
         return "{{" in value
@@ -587,7 +591,9 @@ def _mentions_template(value: Any, depth: int = 0) -> bool:
         return False
     if isinstance(value, dict):
         return any(
-            _mentions_template(k, depth + 1) or _mentions_template(v, depth + 1) for k, v in value.items()
+            _mentions_template(k, depth + 1) or _mentions_template(v, depth + 1)
+            for k, v in value.items()
+            if k not in _NOT_TEMPLATED
         )
     if isinstance(value, list):
         return any(_mentions_template(v, depth + 1) for v in value)

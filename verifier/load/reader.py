@@ -82,7 +82,7 @@ class _JsonPositions:
     """Where each JSON object of one text starts, in the order the decoder builds them."""
 
     def __init__(self, text: str) -> None:
-        masked = text.replace("\\\\", "  ").replace('\\"', "  ")
+        masked = text.replace("\\\\", "  ").replace('\\"', "  ") if "\\" in text else text
         stack: list[int] = []
         opens: list[int] = []
         push, pop, add = stack.append, stack.pop, opens.append
