@@ -18,6 +18,13 @@ Addresses and unknown IPs follow the per-port matrix exactly (module `matrix`): 
 *allowed* for a pair when every possible address allows it, and *conditional* when some but
 not all do. A pod reaching itself is always allowed and is not part of the relation; a
 replicated template's replicas reach each other as the relation says (its diagonal pair).
+
+External endpoints (`ExternalConnectivity`): the external address space is cut into pieces
+no rule tells apart (`verifier.engine.external`); each kind is evaluated on the pod side only
+(ingress of the destination for external -> pod, egress of the source for pod -> external),
+per class and piece; classes with the same answers share a row. Adjacent pieces that every
+class of the view treats alike on every port are then merged into one *range*. An external
+flow never depends on a pod's own address, so nothing about it is conditional.
 """
 
 from __future__ import annotations
@@ -28,8 +35,10 @@ from dataclasses import dataclass
 
 from verifier.engine.bits import full, gather_columns, iter_bits, transpose
 from verifier.engine.classes import Partition, equivalence_classes
+from verifier.engine.external import ExternalPieces, external_pieces, external_sides
 from verifier.engine.matrix import Prepared, class_columns, prepare
 from verifier.model import AnalysisOptions, Cluster, Protocol
+from verifier.model.ip import range_text
 
 Ranges = tuple[tuple[int, int], ...]
 PortMap = tuple[tuple[Protocol, Ranges], ...]
@@ -87,6 +96,110 @@ def _contains(ports: PortMap, port: int, protocol: Protocol) -> bool:
 NOTHING = Connection()
 
 
+Rows = tuple[tuple[tuple[int, int], ...], ...]
+
+
+@dataclass(frozen=True)
+class ExternalConnectivity:
+    """What pod classes admit from and send to external address ranges.
+
+    ``ranges`` are closed key intervals (`verifier.model.ip`) in address order; a range
+    stands for its *external* addresses: those that no inventory pod has (and outside
+    ``--pod-cidr`` when it is given). ``joinable[i]``: ranges ``i`` and ``i + 1`` are of
+    one family with no external address between them (they could be one range).
+    ``values[0]`` is `NOTHING`. ``ingress_rows[r]`` is one distinct answer of a destination
+    class to external sources: disjoint (range bitset, value index) pairs with a non-zero
+    value; ``ingress_of[k]`` is the row of class ``k``. ``egress_rows``/``egress_of`` are
+    the same for a source class and external destinations. Values are never conditional.
+    """
+
+    ranges: tuple[tuple[int, int], ...]
+    joinable: tuple[bool, ...]
+    values: tuple[Connection, ...]
+    ingress_rows: Rows
+    ingress_of: tuple[int, ...]
+    egress_rows: Rows
+    egress_of: tuple[int, ...]
+
+    def names(self) -> tuple[str, ...]:
+        """The ranges as people write them: a few CIDRs (``10.0.0.0/8``) or ``first-last``."""
+        return tuple(range_text(lo, hi) for lo, hi in self.ranges)
+
+    def inbound(self, r: int, cls: int) -> Connection:
+        """What range ``r`` may send to a pod of class ``cls``."""
+        return _lookup(self.ingress_rows[self.ingress_of[cls]], r, self.values)
+
+    def outbound(self, cls: int, r: int) -> Connection:
+        """What a pod of class ``cls`` may send to range ``r``."""
+        return _lookup(self.egress_rows[self.egress_of[cls]], r, self.values)
+
+    def restricted(self, classes: list[int]) -> ExternalConnectivity:
+        """The relation for the classes ``classes`` only (old indices, in new order), with
+        the ranges that those classes treat alike merged."""
+        in_used = sorted({self.ingress_of[k] for k in classes})
+        eg_used = sorted({self.egress_of[k] for k in classes})
+        in_index = {r: n for n, r in enumerate(in_used)}
+        eg_index = {r: n for n, r in enumerate(eg_used)}
+        return _merged(
+            self.ranges,
+            self.joinable,
+            self.values,
+            [self.ingress_rows[r] for r in in_used],
+            tuple(in_index[self.ingress_of[k]] for k in classes),
+            [self.egress_rows[r] for r in eg_used],
+            tuple(eg_index[self.egress_of[k]] for k in classes),
+        )
+
+
+def _lookup(row: tuple[tuple[int, int], ...], r: int, values: tuple[Connection, ...]) -> Connection:
+    for bits, v in row:
+        if bits >> r & 1:
+            return values[v]
+    return NOTHING
+
+
+def _merged(
+    ranges: tuple[tuple[int, int], ...],
+    joinable: tuple[bool, ...],
+    values: tuple[Connection, ...],
+    ingress_rows: list[tuple[tuple[int, int], ...]],
+    ingress_of: tuple[int, ...],
+    egress_rows: list[tuple[tuple[int, int], ...]],
+    egress_of: tuple[int, ...],
+) -> ExternalConnectivity:
+    """Join every two joinable neighbouring ranges that no row tells apart. Entries of a row
+    are disjoint with distinct values, so two neighbours ``j``, ``j + 1`` are alike in every
+    row iff no entry holds exactly one of them: one XOR with a shifted copy per entry."""
+    differs = 0
+    for row in (*ingress_rows, *egress_rows):
+        for bits, _ in row:
+            differs |= bits ^ (bits >> 1)
+    starts = [0] if ranges else []
+    new_joinable: list[bool] = []
+    for j, ok in enumerate(joinable):
+        if not (ok and not differs >> j & 1):
+            starts.append(j + 1)
+            new_joinable.append(ok)
+    if len(starts) < len(ranges):
+        ends = [s - 1 for s in starts[1:]] + [len(ranges) - 1]
+        new_ranges = tuple((ranges[a][0], ranges[b][1]) for a, b in zip(starts, ends, strict=True))
+        flat = [bits for row in (*ingress_rows, *egress_rows) for bits, _ in row]
+        it = iter(gather_columns(flat, len(ranges), starts) if flat else [])
+        ingress_rows = [tuple((next(it), v) for _, v in row) for row in ingress_rows]
+        egress_rows = [tuple((next(it), v) for _, v in row) for row in egress_rows]
+    else:
+        new_ranges = ranges
+    return ExternalConnectivity(
+        ranges=new_ranges,
+        joinable=tuple(new_joinable),
+        values=values,
+        ingress_rows=tuple(ingress_rows),
+        ingress_of=ingress_of,
+        egress_rows=tuple(egress_rows),
+        egress_of=egress_of,
+    )
+
+
 @dataclass(frozen=True)
 class Connectivity:
     """The connectivity relation at class level, with what it takes to expand it to pods.
@@ -114,6 +227,7 @@ class Connectivity:
     protocol: Protocol | None = None
     warnings: tuple[str, ...] = ()
     replicated: frozenset[int] = frozenset()  # pods standing for several replicas
+    external: ExternalConnectivity | None = None
 
     @property
     def n_classes(self) -> int:
@@ -137,6 +251,19 @@ class Connectivity:
             if bits >> c & 1:
                 return self.values[v]
         return NOTHING
+
+    def from_external(self, r: int, destination: int) -> Connection:
+        """What external range ``r`` may send to pod ``destination`` (`NOTHING` when the
+        relation has no external side)."""
+        if self.external is None:
+            return NOTHING
+        return self.external.inbound(r, self.class_of[destination])
+
+    def to_external(self, source: int, r: int) -> Connection:
+        """What pod ``source`` may send to external range ``r``."""
+        if self.external is None:
+            return NOTHING
+        return self.external.outbound(self.class_of[source], r)
 
     def row_pods(self, row: int) -> list[tuple[int, int]]:
         """(destination pod, value index) of one distinct row, sorted by pod. Work grows with
@@ -194,6 +321,7 @@ class Connectivity:
             protocol=self.protocol,
             warnings=self.warnings,
             replicated=frozenset(pod_index[i] for i in self.replicated if i in pod_index),
+            external=None if self.external is None else self.external.restricted(old_classes),
         )
 
 
@@ -365,8 +493,62 @@ def _relation(prep: Prepared, kinds: list[PortKind]) -> _Relation:
     return _Relation(column_of=column_of, values=values, rows=rows, row_of=row_of)
 
 
+def _external_rows(
+    kinds: list[PortKind],
+    per_kind: list[list[int]],
+    group_of: list[int],
+    width: int,
+    values: list[Connection],
+    value_index: dict[int, int],
+) -> tuple[list[tuple[tuple[int, int], ...]], tuple[int, ...]]:
+    """Groups of classes with the same pieces on every kind share a row; a row's pieces are
+    refined into groups with one set of kinds each, whose atoms make its value."""
+    index: dict[tuple[int, ...], int] = {}
+    rows: list[tuple[tuple[int, int], ...]] = []
+    row_of: list[int] = []
+    n_groups = max(group_of, default=-1) + 1
+    for c in range(n_groups):
+        key = tuple(sets[c] for sets in per_kind)
+        r = index.get(key)
+        if r is None:
+            r = index[key] = len(rows)
+            groups = [(full(width), 0)] if width else []
+            for k, bits in enumerate(key):
+                if bits:
+                    groups = refine(groups, bits, 1 << k)
+            entries: list[tuple[int, int]] = []
+            for g, sig in groups:
+                if not sig:
+                    continue
+                v = value_index.get(sig)
+                if v is None:
+                    v = value_index[sig] = len(values)
+                    values.append(Connection(allowed=_portmap(kinds, sig)))
+                entries.append((g, v))
+            entries.sort(key=lambda e: (e[0] & -e[0]).bit_length())
+            rows.append(tuple(entries))
+        row_of.append(r)
+    return rows, tuple(row_of[g] for g in group_of)
+
+
+def _external(prep: Prepared, kinds: list[PortKind], pieces: ExternalPieces) -> ExternalConnectivity:
+    """The external side of the relation (module docstring), ranges merged."""
+    sides = external_sides(prep, pieces, [(kind.port, kind.protocol) for kind in kinds])
+    values: list[Connection] = [NOTHING]
+    value_index: dict[int, int] = {0: 0}
+    width = len(pieces)
+    in_rows, in_of = _external_rows(kinds, sides.ingress, sides.ingress_group, width, values, value_index)
+    eg_rows, eg_of = _external_rows(kinds, sides.egress, sides.egress_group, width, values, value_index)
+    return _merged(pieces.intervals, pieces.joinable, tuple(values), in_rows, in_of, eg_rows, eg_of)
+
+
 def _connectivity(
-    part: Partition, prep: Prepared, kinds: list[PortKind], port: int | None, protocol: Protocol | None
+    part: Partition,
+    prep: Prepared,
+    kinds: list[PortKind],
+    port: int | None,
+    protocol: Protocol | None,
+    pieces: ExternalPieces | None = None,
 ) -> Connectivity:
     rel = _relation(prep, kinds)
     column_pods: list[list[int]] = [[] for _ in range(max(rel.column_of, default=-1) + 1)]
@@ -384,24 +566,30 @@ def _connectivity(
         port=port,
         protocol=protocol,
         replicated=frozenset(i for i, pod in enumerate(part.pods) if pod.replicated),
+        external=None if pieces is None else _external(prep, kinds, pieces),
     )
 
 
-def compute_connectivity(cluster: Cluster, options: AnalysisOptions) -> Connectivity:
-    """Per pod pair, the protocol/port ranges allowed on every protocol (module docstring)."""
+def compute_connectivity(
+    cluster: Cluster, options: AnalysisOptions, *, external: bool = False
+) -> Connectivity:
+    """Per pod pair, the protocol/port ranges allowed on every protocol (module docstring);
+    with ``external``, also per pod and external address range."""
     part = equivalence_classes(cluster, options)
     prep = prepare(cluster, options, part)
-    return _connectivity(part, prep, port_kinds(cluster, part), None, None)
+    pieces = external_pieces(cluster, options) if external else None
+    return _connectivity(part, prep, port_kinds(cluster, part), None, None, pieces)
 
 
 def compute_port_connectivity(
-    cluster: Cluster, port: int, protocol: Protocol, options: AnalysisOptions
+    cluster: Cluster, port: int, protocol: Protocol, options: AnalysisOptions, *, external: bool = False
 ) -> Connectivity:
     """The same relation on one port/protocol only (what the readable ``--port`` formats show)."""
     part = equivalence_classes(cluster, options, port=port, protocol=protocol)
     prep = prepare(cluster, options, part)
     kind = PortKind(protocol=protocol, port=port, atoms=((port, port),))
-    return _connectivity(part, prep, [kind], port, protocol)
+    pieces = external_pieces(cluster, options) if external else None
+    return _connectivity(part, prep, [kind], port, protocol, pieces)
 
 
 def column_groups(conn: Connectivity) -> list[int]:
@@ -423,6 +611,7 @@ __all__ = [
     "NOTHING",
     "Connection",
     "Connectivity",
+    "ExternalConnectivity",
     "PortKind",
     "column_groups",
     "compute_connectivity",

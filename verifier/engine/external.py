@@ -1,4 +1,4 @@
-"""Pods and external addresses on one port: which addresses each pod class admits and reaches.
+"""Pods and external addresses: which addresses each pod class admits and reaches.
 
 The pod-to-pod matrix (module `matrix`) never looks at addresses outside the inventory. A
 flow between a pod and an external address has one side only: an external source is not
@@ -7,18 +7,26 @@ external`` by the pod's egress alone. On that side only rules without peers (eve
 with an ipBlock holding the address can match — selector peers match pods only — and a
 named port never resolves on an external destination.
 
-The caller passes one representative address per *atomic* region of the address line (no
-ipBlock boundary inside it), so the answer for the representative is the answer for the
-whole region.
+Addresses are handled as *pieces*: the address line cut at every ipBlock boundary (and at
+``--pod-cidr``), so that no rule can tell two addresses of one piece apart and the answer for
+any address of a piece is the answer for the whole piece. `external_pieces` lists the pieces
+that hold an external address; `external_sides` evaluates many ports at once over them;
+`external_admission` does one port for representative address keys (used by the diff).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import bisect
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from verifier.engine.bits import full, iter_bits
 from verifier.engine.matrix import Prepared, ports_match_everywhere, rule_ports_match
-from verifier.model import Direction, NetworkPolicy, Protocol, Rule
+from verifier.model import AnalysisOptions, Cluster, Direction, IntervalSet, Protocol, Rule
+from verifier.model.ip import V4_SPACE, V6_SPACE, ip_key, same_family
+
+# (direction, policy index, rule index) -> bitset over addresses/pieces its peers match
+RuleBits = Callable[[Direction, int, int], int]
 
 
 def _rule_addresses(rule: Rule, addresses: Sequence[int]) -> int:
@@ -36,50 +44,66 @@ def _rule_addresses(rule: Rule, addresses: Sequence[int]) -> int:
     return acc
 
 
-def external_admission(
-    prep: Prepared, port: int, protocol: Protocol, addresses: Sequence[int]
-) -> tuple[list[int], list[int]]:
-    """Per pod class of ``prep``: (the addresses that may send to it on ``port``/``protocol``,
-    the addresses it may send to there), each a bitset over ``addresses`` (address keys)."""
-    everything = full(len(addresses))
-    rule_bits: dict[tuple[Direction, int, int], int] = {}
-    policy_bits: dict[tuple[Direction, int, frozenset[str]], int] = {}
+class _Grants:
+    """What isolating policies admit on one port at a time (`start`), memoised per policy."""
 
-    def policy_grant(
-        policies: list[NetworkPolicy], p: int, direction: Direction, names: frozenset[str]
-    ) -> int:
+    def __init__(self, prep: Prepared, rule_bits: RuleBits, everything: int) -> None:
+        self.prep = prep
+        self.rule_bits = rule_bits
+        self.everything = everything
+        self.port = 0
+        self.protocol = Protocol.TCP
+        self.policy_bits: dict[tuple[Direction, int, frozenset[str]], int] = {}
+        self.pattern_bits: dict[tuple[Direction, int, frozenset[str]], int] = {}
+
+    def start(self, port: int, protocol: Protocol) -> None:
+        self.port, self.protocol = port, protocol
+        self.policy_bits = {}
+        self.pattern_bits = {}
+
+    def policy_grant(self, direction: Direction, p: int, names: frozenset[str]) -> int:
         """What one policy's rules of ``direction`` admit on this port (named ports: the
         destination's ``names`` resolving to it; none for an external destination)."""
         key = (direction, p, names)
-        found = policy_bits.get(key)
+        found = self.policy_bits.get(key)
         if found is not None:
             return found
+        policies = self.prep.in_policies if direction is Direction.INGRESS else self.prep.eg_policies
         acc = 0
         for r, rule in enumerate(policies[p].rules(direction)):
             if direction is Direction.INGRESS:
-                ok = rule_ports_match(rule, port, protocol, names)
+                ok = rule_ports_match(rule, self.port, self.protocol, names)
             else:
-                ok = ports_match_everywhere(rule, port, protocol)
+                ok = ports_match_everywhere(rule, self.port, self.protocol)
             if ok:
-                bits = rule_bits.get((direction, p, r))
-                if bits is None:
-                    bits = rule_bits[(direction, p, r)] = _rule_addresses(rule, addresses)
-                acc |= bits
-        policy_bits[key] = acc
+                acc |= self.rule_bits(direction, p, r)
+        self.policy_bits[key] = acc
         return acc
 
-    def grant(
-        policies: list[NetworkPolicy], pattern: int, direction: Direction, names: frozenset[str]
-    ) -> int:
+    def grant(self, direction: Direction, pattern: int, names: frozenset[str]) -> int:
+        """What a pod isolated by the policies ``pattern`` admits in ``direction``."""
         if pattern == 0:
-            return everything  # not isolated in this direction
+            return self.everything  # not isolated in this direction
+        key = (direction, pattern, names)
+        found = self.pattern_bits.get(key)
+        if found is not None:
+            return found
         acc = 0
         for p in iter_bits(pattern):
-            acc |= policy_grant(policies, p, direction, names)
-            if acc == everything:
+            acc |= self.policy_grant(direction, p, names)
+            if acc == self.everything:
                 break
+        self.pattern_bits[key] = acc
         return acc
 
+
+def _admission(
+    prep: Prepared, port: int, protocol: Protocol, rule_bits: RuleBits, everything: int
+) -> tuple[list[int], list[int]]:
+    """Per pod class: (what may send to it on ``port``/``protocol``, what it may send to
+    there), as bitsets of width ``everything`` built from ``rule_bits``."""
+    grants = _Grants(prep, rule_bits, everything)
+    grants.start(port, protocol)
     ingress: list[int] = []
     egress: list[int] = []
     in_cache: dict[tuple[int, frozenset[str]], int] = {}
@@ -88,13 +112,186 @@ def external_admission(
         names = frozenset(n for n, proto, number in cls.named_ports if proto is protocol and number == port)
         in_key = (prep.in_pattern[k], names)
         if in_key not in in_cache:
-            in_cache[in_key] = grant(prep.in_policies, in_key[0], Direction.INGRESS, names)
+            in_cache[in_key] = grants.grant(Direction.INGRESS, in_key[0], names)
         ingress.append(in_cache[in_key])
         eg_key = prep.eg_pattern[k]
         if eg_key not in eg_cache:
-            eg_cache[eg_key] = grant(prep.eg_policies, eg_key, Direction.EGRESS, frozenset())
+            eg_cache[eg_key] = grants.grant(Direction.EGRESS, eg_key, frozenset())
         egress.append(eg_cache[eg_key])
     return ingress, egress
 
 
-__all__ = ["external_admission"]
+def external_admission(
+    prep: Prepared, port: int, protocol: Protocol, addresses: Sequence[int]
+) -> tuple[list[int], list[int]]:
+    """Per pod class of ``prep``: (the addresses that may send to it on ``port``/``protocol``,
+    the addresses it may send to there), each a bitset over ``addresses`` (address keys, one
+    per atomic region: no ipBlock boundary inside it)."""
+    cache: dict[tuple[Direction, int, int], int] = {}
+
+    def rule_bits(direction: Direction, p: int, r: int) -> int:
+        key = (direction, p, r)
+        found = cache.get(key)
+        if found is None:
+            policies = prep.in_policies if direction is Direction.INGRESS else prep.eg_policies
+            found = cache[key] = _rule_addresses(policies[p].rules(direction)[r], addresses)
+        return found
+
+    return _admission(prep, port, protocol, rule_bits, full(len(addresses)))
+
+
+# --------------------------------------------------------------------------------------------
+# pieces of the external address space
+
+
+@dataclass(frozen=True)
+class ExternalPieces:
+    """The pieces of the address line that hold an external address, in address order.
+
+    ``intervals[i]`` is piece ``i`` (closed key interval, see `verifier.model.ip`; it may
+    contain pod addresses, which are never external). ``joinable[i]`` says that pieces ``i``
+    and ``i + 1`` are of one family and only pod addresses (no external address, no
+    ``--pod-cidr`` address) lie between them, so a range may span both.
+    """
+
+    intervals: tuple[tuple[int, int], ...]
+    joinable: tuple[bool, ...]
+
+    def __len__(self) -> int:
+        return len(self.intervals)
+
+
+def external_families(cluster: Cluster, options: AnalysisOptions) -> tuple[int, ...]:
+    """The address families shown: those of some pod IP, ipBlock or ``--pod-cidr`` of the
+    input; IPv4 alone when the input names no address at all."""
+    found: set[int] = {ip.version for pod in cluster.pods for ip in pod.ips}
+    found.update(net.version for net in options.pod_cidrs)
+    for policy in cluster.policies:
+        for rule in policy.ingress + policy.egress:
+            for peer in rule.peers or ():
+                if peer.ip_block is not None:
+                    found.add(peer.ip_block.cidr.version)
+    return tuple(sorted(found)) or (4,)
+
+
+def external_pieces(cluster: Cluster, options: AnalysisOptions) -> ExternalPieces:
+    """The external address space of ``cluster`` — every address of the shown families
+    (`external_families`) that no pod has, outside ``--pod-cidr`` when it is given — cut at
+    every ipBlock boundary into pieces (`ExternalPieces`)."""
+    spaces = {4: V4_SPACE, 6: V6_SPACE}
+    space = IntervalSet.of(spaces[f] for f in external_families(cluster, options))
+    if options.pod_cidrs:
+        space = space.difference(options.pod_ip_space())
+    cuts: set[int] = {V6_SPACE[0]}  # no piece spans two families
+    for policy in cluster.policies:
+        for rule in policy.ingress + policy.egress:
+            for peer in rule.peers or ():
+                if peer.ip_block is not None:
+                    for lo, hi in peer.ip_block.ranges():
+                        cuts.update((lo, hi + 1))
+    points = sorted(cuts)
+    taken = sorted({ip_key(ip) for pod in cluster.pods for ip in pod.ips})
+    intervals: list[tuple[int, int]] = []
+    joinable: list[bool] = []
+    # Whether the next live piece may join the last one: nothing but pod addresses between.
+    open_run = False
+    for lo, hi in space:
+        start = lo
+        inner = points[bisect.bisect_right(points, lo) : bisect.bisect_right(points, hi)]
+        for end in [*(p - 1 for p in inner), hi]:
+            a, b = start, end
+            start = end + 1
+            pods = bisect.bisect_right(taken, b) - bisect.bisect_left(taken, a)
+            if b - a + 1 <= pods:
+                continue  # every address here is a pod's: no external endpoint
+            if intervals:
+                joinable.append(open_run and same_family(intervals[-1][1], a))
+            intervals.append((a, b))
+            open_run = True
+        open_run = False  # an interval of the space ends: what follows is not external
+    return ExternalPieces(intervals=tuple(intervals), joinable=tuple(joinable))
+
+
+@dataclass(frozen=True)
+class ExternalSides:
+    """Per port kind, what pod classes admit from and send to the pieces (bitsets over them).
+
+    Classes with the same ingress-isolating policies and named ports form one *ingress
+    group* (``ingress_group[k]``), classes with the same egress-isolating policies one
+    *egress group*; ``ingress[i][g]`` is what may send to the classes of ingress group ``g``
+    on the ``i``-th port, ``egress[i][g]`` what the classes of egress group ``g`` may send to.
+    """
+
+    ingress: list[list[int]]
+    ingress_group: list[int]
+    egress: list[list[int]]
+    egress_group: list[int]
+
+
+def external_sides(
+    prep: Prepared, pieces: ExternalPieces, ports: Sequence[tuple[int, Protocol]]
+) -> ExternalSides:
+    """Evaluate ``ports`` (representatives of port kinds) over ``pieces`` for every class of
+    ``prep``. Rule peers are turned into pieces once for all ports, and each group of alike
+    classes (`ExternalSides`) is evaluated once per port."""
+    los = [lo for lo, _ in pieces.intervals]
+    everything = full(len(los))
+    cache: dict[tuple[Direction, int, int], int] = {}
+
+    def rule_bits(direction: Direction, p: int, r: int) -> int:
+        key = (direction, p, r)
+        found = cache.get(key)
+        if found is not None:
+            return found
+        policies = prep.in_policies if direction is Direction.INGRESS else prep.eg_policies
+        rule = policies[p].rules(direction)[r]
+        if rule.peers is None:
+            acc = everything
+        else:
+            acc = 0
+            for peer in rule.peers:
+                if peer.ip_block is None:
+                    continue
+                for lo, hi in peer.ip_block.ranges():
+                    # pieces are atomic: a piece starting inside the range lies inside it
+                    i, j = bisect.bisect_left(los, lo), bisect.bisect_right(los, hi)
+                    acc |= ((1 << (j - i)) - 1) << i
+        cache[key] = acc
+        return acc
+
+    in_index: dict[tuple[int, tuple[tuple[str, Protocol, int], ...]], int] = {}
+    eg_index: dict[int, int] = {}
+    ingress_group = [
+        in_index.setdefault((prep.in_pattern[k], cls.named_ports), len(in_index))
+        for k, cls in enumerate(prep.part.classes)
+    ]
+    egress_group = [eg_index.setdefault(prep.eg_pattern[k], len(eg_index)) for k in range(prep.n_classes)]
+    grants = _Grants(prep, rule_bits, everything)
+    ingress: list[list[int]] = []
+    egress: list[list[int]] = []
+    for port, protocol in ports:
+        grants.start(port, protocol)
+        ingress.append(
+            [
+                grants.grant(
+                    Direction.INGRESS,
+                    pattern,
+                    frozenset(n for n, proto, number in named if proto is protocol and number == port),
+                )
+                for pattern, named in in_index
+            ]
+        )
+        egress.append([grants.grant(Direction.EGRESS, pattern, frozenset()) for pattern in eg_index])
+    return ExternalSides(
+        ingress=ingress, ingress_group=ingress_group, egress=egress, egress_group=egress_group
+    )
+
+
+__all__ = [
+    "ExternalPieces",
+    "ExternalSides",
+    "external_admission",
+    "external_families",
+    "external_pieces",
+    "external_sides",
+]

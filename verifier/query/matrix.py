@@ -26,13 +26,19 @@ def matrix(cluster: Cluster, port: int, protocol: Protocol, options: AnalysisOpt
 
 
 def connectivity(
-    cluster: Cluster, options: AnalysisOptions, *, port: int | None = None, protocol: Protocol | None = None
+    cluster: Cluster,
+    options: AnalysisOptions,
+    *,
+    port: int | None = None,
+    protocol: Protocol | None = None,
+    external: bool = True,
 ) -> Connectivity:
     """Per pod pair, the allowed protocol/port ranges — on every port, or on one (``port``
-    and ``protocol`` together)."""
+    and ``protocol`` together). With ``external`` (the default; ``--no-external`` turns it
+    off) also per pod and external address range, both ways (`Connectivity.external`)."""
     if port is None:
-        return compute_connectivity(cluster, options)
-    return compute_port_connectivity(cluster, port, protocol or Protocol.TCP, options)
+        return compute_connectivity(cluster, options, external=external)
+    return compute_port_connectivity(cluster, port, protocol or Protocol.TCP, options, external=external)
 
 
 def selected_endpoints(
