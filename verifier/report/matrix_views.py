@@ -11,6 +11,13 @@ template that stands for two or more pods (`Pod.replicated`) is no such pod: its
 replica-to-replica traffic, governed by policy, and stays (`Connectivity.replicated`); the
 JSON and csv forms list it as a pair of the template with itself.
 
+External address ranges (`Connectivity.external`, when computed) are endpoints too: as
+sources they reach pods (the pod's ingress decides), as destinations pods reach them (the
+pod's egress decides); there is no flow between two ranges. The JSON adds them in
+``external_endpoints`` and ``external_connections`` (old readers ignore both), the csv as
+extra lines with the range as source or destination, and the grouped views as groups of
+their own (ranges with identical rows or columns), after the pod groups.
+
 Writers stream: the JSON and csv forms expand classes to pods row by row while writing.
 """
 
@@ -19,7 +26,7 @@ from __future__ import annotations
 import bisect
 import html
 import json
-from collections.abc import Iterator
+from collections.abc import Hashable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TextIO
 
@@ -27,7 +34,13 @@ from rich.console import Console
 from rich.text import Text
 
 from verifier.engine.bits import from_indices, iter_bits, transpose
-from verifier.engine.connectivity import Connection, Connectivity, PortMap, ranges_text
+from verifier.engine.connectivity import (
+    Connection,
+    Connectivity,
+    ExternalConnectivity,
+    PortMap,
+    ranges_text,
+)
 from verifier.model import Protocol
 from verifier.report.text import render_warnings
 
@@ -100,6 +113,8 @@ def write_connectivity_json(conn: Connectivity, out: TextIO) -> None:
     ``conditional`` has the same shape for ranges that some but not all addresses of pods
     whose IP is unknown allow. Self traffic is always allowed (``"self_traffic": "allowed"``)
     and not listed; a replicated template's pair with itself is its replicas' traffic, listed.
+    With the external side computed, ``external_endpoints`` and ``external_connections``
+    follow (`_write_external_json`); without it, neither key is written.
     """
     out.write(f'{{"schema": {json.dumps(CONNECTIVITY_SCHEMA)},\n')
     out.write(f' "endpoints": {json.dumps(list(conn.endpoints))},\n')
@@ -111,7 +126,65 @@ def write_connectivity_json(conn: Connectivity, out: TextIO) -> None:
     _write_pairs_object(
         conn, out, ["" if not v.conditional else _portmap_json(v.conditional) for v in conn.values]
     )
+    if conn.external is not None:
+        _write_external_json(conn, conn.external, out)
     out.write(f',\n "warnings": {json.dumps(list(conn.warnings))}}}\n')
+
+
+def _pods_by_row(conn: Connectivity, row_of: Sequence[int], n_rows: int) -> list[list[int]]:
+    """Per row of an external relation, the pods (in endpoint order) whose class has it."""
+    pods: list[list[int]] = [[] for _ in range(n_rows)]
+    for i, k in enumerate(conn.class_of):
+        pods[row_of[k]].append(i)
+    return pods
+
+
+def external_inbound(conn: Connectivity, ext: ExternalConnectivity) -> list[list[tuple[int, int]]]:
+    """Per external range: (destination pod, value index into ``ext.values``) for every pod
+    the range may send something to, in endpoint order."""
+    pods = _pods_by_row(conn, ext.ingress_of, len(ext.ingress_rows))
+    out: list[list[tuple[int, int]]] = [[] for _ in ext.ranges]
+    for q, row in enumerate(ext.ingress_rows):
+        if not pods[q]:
+            continue
+        for bits, v in row:
+            for r in iter_bits(bits):
+                out[r].extend((p, v) for p in pods[q])
+    for found in out:
+        found.sort()
+    return out
+
+
+def _outbound_rows(ext: ExternalConnectivity) -> list[list[tuple[int, int]]]:
+    """Per egress row: (range, value index), in address order."""
+    return [sorted((r, v) for bits, v in row for r in iter_bits(bits)) for row in ext.egress_rows]
+
+
+def _write_external_json(conn: Connectivity, ext: ExternalConnectivity, out: TextIO) -> None:
+    """``external_endpoints`` (the ranges, in address order) and ``external_connections``:
+    ``ingress[range][pod]`` (the range may send to the pod) and ``egress[pod][range]`` (the
+    pod may send to the range), protocol -> port ranges, only with some traffic."""
+    names = [json.dumps(n) for n in ext.names()]
+    pods = [json.dumps(e) for e in conn.endpoints]
+    texts = [_portmap_json(v.allowed) for v in ext.values]
+    out.write(f',\n "external_endpoints": [{", ".join(names)}],')
+    out.write('\n "external_connections": {"ingress": {')
+    first = True
+    for r, found in enumerate(external_inbound(conn, ext)):
+        if found:
+            body = ", ".join([f"{pods[d]}: {texts[v]}" for d, v in found])
+            out.write(f"{'' if first else ','}\n  {names[r]}: {{{body}}}")
+            first = False
+    out.write("}" if first else "\n }")
+    out.write(', "egress": {')
+    bodies = [", ".join([f"{names[r]}: {texts[v]}" for r, v in row]) for row in _outbound_rows(ext)]
+    first = True
+    for s, k in enumerate(conn.class_of):
+        body = bodies[ext.egress_of[k]]
+        if body:
+            out.write(f"{'' if first else ','}\n  {pods[s]}: {{{body}}}")
+            first = False
+    out.write("}}" if first else "\n }}")
 
 
 def _csv_field(text: str) -> str:
@@ -120,7 +193,8 @@ def _csv_field(text: str) -> str:
 
 def write_connectivity_csv(conn: Connectivity, out: TextIO) -> None:
     """``source,destination,protocol,ports,conditional``: one line per pod pair and protocol
-    with some allowed or conditional traffic (ports as ``80,443-450``; self traffic omitted)."""
+    with some allowed or conditional traffic (ports as ``80,443-450``; self traffic omitted),
+    then one per external range, pod and protocol (range → pod, then pod → range)."""
     out.write("source,destination,protocol,ports,conditional\n")
     names = [_csv_field(e) for e in conn.endpoints]
     suffixes: list[str] = []
@@ -137,6 +211,23 @@ def write_connectivity_csv(conn: Connectivity, out: TextIO) -> None:
     for s, d, v in conn.pairs():
         prefix = f"{names[s]},{names[d]}"
         out.write("".join(prefix + line + "\n" for line in suffixes[v].splitlines()))
+    ext = conn.external
+    if ext is None:
+        return
+    ranges = [_csv_field(n) for n in ext.names()]
+    lines = [
+        "".join(f",{p.value},{_csv_field(ranges_text(r))},\n" for p, r in value.allowed)
+        for value in ext.values
+    ]
+    for r, found in enumerate(external_inbound(conn, ext)):
+        for d, v in found:
+            prefix = f"{ranges[r]},{names[d]}"
+            out.write("".join(prefix + line + "\n" for line in lines[v].splitlines()))
+    rows = _outbound_rows(ext)
+    for s, k in enumerate(conn.class_of):
+        for r, v in rows[ext.egress_of[k]]:
+            prefix = f"{names[s]},{ranges[r]}"
+            out.write("".join(prefix + line + "\n" for line in lines[v].splitlines()))
 
 
 # --------------------------------------------------------------------------------------------
@@ -156,7 +247,12 @@ class GroupedRule:
 @dataclass(frozen=True)
 class Grouped:
     """Source groups (pods with identical rows), destination groups (pods with identical
-    columns) — pod indices in endpoint order — and the rules between them."""
+    columns) — endpoint indices in endpoint order — and the rules between them.
+
+    Endpoints ``0 .. n_pods - 1`` are the pods; with external ranges, endpoint ``n_pods + r``
+    is range ``r`` (``endpoints`` holds its name). A group holds pods only or ranges only,
+    and range groups come after the pod groups.
+    """
 
     endpoints: tuple[str, ...]
     sources: tuple[tuple[int, ...], ...]
@@ -164,6 +260,16 @@ class Grouped:
     rules: tuple[GroupedRule, ...]
     namespace_sizes: dict[str, int]
     replicated: frozenset[int] = field(default=frozenset())  # pods that stand for 2+ pods
+    n_pods: int = -1  # -1: every endpoint is a pod
+
+    @property
+    def pods(self) -> int:
+        """How many endpoints are pods."""
+        return len(self.endpoints) if self.n_pods < 0 else self.n_pods
+
+    @property
+    def n_ranges(self) -> int:
+        return len(self.endpoints) - self.pods
 
     def self_only(self, sources: tuple[int, ...], destinations: tuple[int, ...]) -> bool:
         """Whether the only pair of these source and destination groups is one pod with
@@ -173,9 +279,14 @@ class Grouped:
         return len(src) == 1 and src == dst and not src <= self.replicated
 
     def describe(self, pods: tuple[int, ...]) -> list[str]:
-        """Pods as ``ns/*`` for a whole namespace of the view (two pods or more), else ``ns/name``."""
+        """Pods as ``ns/*`` for a whole namespace of the view (two pods or more), else
+        ``ns/name``; external ranges by their names."""
         by_ns: dict[str, list[str]] = {}
+        ranges: list[str] = []
         for i in pods:
+            if i >= self.pods:
+                ranges.append(self.endpoints[i])
+                continue
             ns, _, name = self.endpoints[i].partition("/")
             by_ns.setdefault(ns, []).append(name)
         out: list[str] = []
@@ -184,12 +295,21 @@ class Grouped:
                 out.append(f"{ns}/*")
             else:
                 out.extend(f"{ns}/{p}" for p in names)
-        return out
+        return out + ranges
+
+    def is_external(self, members: tuple[int, ...]) -> bool:
+        """Whether a group is made of external ranges."""
+        return bool(members) and members[0] >= self.pods
+
+    def label(self, members: tuple[int, ...]) -> str:
+        """A group's members on one line: pods joined by ``, ``; ranges (whose names may
+        themselves be a few comma-separated CIDRs) by ``; ``."""
+        return ("; " if self.is_external(members) else ", ").join(self.describe(members))
 
 
-def _numbered(keys: list[int]) -> tuple[list[int], list[list[int]]]:
-    """Number the distinct keys of pods (in endpoint order): (group per pod, pods per group)."""
-    index: dict[int, int] = {}
+def _numbered(keys: Sequence[Hashable]) -> tuple[list[int], list[list[int]]]:
+    """Number the distinct keys of endpoints (in order): (group per endpoint, endpoints per group)."""
+    index: dict[Hashable, int] = {}
     pods: list[list[int]] = []
     group_of: list[int] = []
     for i, key in enumerate(keys):
@@ -202,42 +322,83 @@ def _numbered(keys: list[int]) -> tuple[list[int], list[list[int]]]:
     return group_of, pods
 
 
+def _range_keys(
+    rows: Sequence[tuple[tuple[int, int], ...]], n_ranges: int
+) -> list[tuple[tuple[int, int], ...]]:
+    """Per range: the (row, value) pairs of the rows holding it — equal keys, equal behaviour."""
+    keys: list[list[tuple[int, int]]] = [[] for _ in range(n_ranges)]
+    for q, row in enumerate(rows):
+        for bits, v in row:
+            for r in iter_bits(bits):
+                keys[r].append((q, v))
+    return [tuple(k) for k in keys]
+
+
 def grouped(conn: Connectivity) -> Grouped:
     """Group sources by row and destinations by column, merge rules (module docstring).
 
     Exact and deterministic; the work grows with the number of distinct rows times the
-    number of destination groups, never with pods squared.
+    number of destination groups, never with pods squared. With external ranges, a pod's row
+    includes what it sends to ranges and its column what ranges send to it.
     """
+    ext = conn.external
+    n = len(conn.endpoints)
+    n_ranges = len(ext.ranges) if ext is not None else 0
     flat = [bits for row in conn.rows for bits, _ in row]
     signature = transpose(flat, conn.n_columns) if flat else [0] * conn.n_columns
-    src_of_pod, src_pods = _numbered([conn.row_of[k] for k in conn.class_of])
-    dst_of_pod, dst_pods = _numbered([signature[conn.column_of[k]] for k in conn.class_of])
-    # One representative column per destination group: columns of a group are held by the
-    # same row entries, so an entry holds all of them or none.
-    rep_group: dict[int, int] = {}
-    for i, k in enumerate(conn.class_of):
-        rep_group.setdefault(conn.column_of[k], dst_of_pod[i])
-    seen_groups: set[int] = set()
-    reps: dict[int, int] = {}
-    for c, g in rep_group.items():
-        if g not in seen_groups:
-            seen_groups.add(g)
-            reps[c] = g
-    rep_mask = from_indices(reps, conn.n_columns)
-    row_group: dict[int, int] = {}
-    for i, k in enumerate(conn.class_of):
-        row_group.setdefault(conn.row_of[k], src_of_pod[i])
-    merged: dict[tuple[int, int], list[int]] = {}
-    for r, g in row_group.items():
-        for bits, v in conn.rows[r]:
-            merged.setdefault((bits & rep_mask, v), []).append(g)
+    in_key = _range_keys(ext.ingress_rows, n_ranges) if ext is not None else []
+    out_key = _range_keys(ext.egress_rows, n_ranges) if ext is not None else []
+    src_keys: list[Hashable] = [
+        (conn.row_of[k], ext.egress_of[k] if ext is not None else 0) for k in conn.class_of
+    ]
+    dst_keys: list[Hashable] = [
+        (signature[conn.column_of[k]], ext.ingress_of[k] if ext is not None else 0) for k in conn.class_of
+    ]
+    src_keys.extend(("external", key) for key in in_key)
+    dst_keys.extend(("external", key) for key in out_key)
+    _, src_members = _numbered(src_keys)
+    _, dst_members = _numbered(dst_keys)
+    # Destination pod groups by their first pod's column (a group's columns are held by the
+    # same row entries, so an entry holds all of them or none) and by their ingress row;
+    # destination range groups by their first range.
+    col_groups: dict[int, list[int]] = {}
+    in_row_groups: dict[int, list[int]] = {}
+    range_groups: dict[int, int] = {}
+    for g, members in enumerate(dst_members):
+        first = members[0]
+        if first < n:
+            k = conn.class_of[first]
+            col_groups.setdefault(conn.column_of[k], []).append(g)
+            if ext is not None:
+                in_row_groups.setdefault(ext.ingress_of[k], []).append(g)
+        else:
+            range_groups[first - n] = g
+    col_mask = from_indices(col_groups, conn.n_columns)
+    range_mask = from_indices(range_groups, n_ranges)
+    merged: dict[tuple[tuple[int, ...], Connection], list[int]] = {}
+    for g, members in enumerate(src_members):
+        first = members[0]
+        reach: dict[Connection, list[int]] = {}
+        if first < n:
+            k = conn.class_of[first]
+            for bits, v in conn.rows[conn.row_of[k]]:
+                found = [d for c in iter_bits(bits & col_mask) for d in col_groups[c]]
+                if found:
+                    reach.setdefault(conn.values[v], []).extend(found)
+            if ext is not None:
+                for bits, v in ext.egress_rows[ext.egress_of[k]]:
+                    found = [range_groups[r] for r in iter_bits(bits & range_mask)]
+                    if found:
+                        reach.setdefault(ext.values[v], []).extend(found)
+        elif ext is not None:
+            for q, v in in_key[first - n]:
+                reach.setdefault(ext.values[v], []).extend(in_row_groups.get(q, ()))
+        for value, dests in reach.items():
+            if dests:
+                merged.setdefault((tuple(sorted(set(dests))), value), []).append(g)
     rules = [
-        GroupedRule(
-            sources=tuple(sorted(srcs)),
-            destinations=tuple(sorted(reps[c] for c in iter_bits(bits))),
-            value=conn.values[v],
-        )
-        for (bits, v), srcs in merged.items()
+        GroupedRule(sources=tuple(sorted(srcs)), destinations=dests, value=value)
+        for (dests, value), srcs in merged.items()
     ]
     rules.sort(key=lambda r: (r.sources, r.destinations))
     sizes: dict[str, int] = {}
@@ -245,12 +406,13 @@ def grouped(conn: Connectivity) -> Grouped:
         ns = e.partition("/")[0]
         sizes[ns] = sizes.get(ns, 0) + 1
     view = Grouped(
-        endpoints=conn.endpoints,
-        sources=tuple(tuple(p) for p in src_pods),
-        destinations=tuple(tuple(p) for p in dst_pods),
+        endpoints=conn.endpoints + (ext.names() if ext is not None else ()),
+        sources=tuple(tuple(p) for p in src_members),
+        destinations=tuple(tuple(p) for p in dst_members),
         rules=(),
         namespace_sizes=sizes,
         replicated=conn.replicated,
+        n_pods=n,
     )
     kept = tuple(r for r in rules if not view.self_only(r.sources, r.destinations))
     return Grouped(
@@ -260,6 +422,7 @@ def grouped(conn: Connectivity) -> Grouped:
         rules=kept,
         namespace_sizes=sizes,
         replicated=view.replicated,
+        n_pods=n,
     )
 
 
@@ -292,26 +455,35 @@ def _plural(n: int, word: str) -> str:
 
 
 def _summary(conn: Connectivity, view: Grouped) -> str:
+    ranges = f"{_plural(view.n_ranges, 'external address range')}, " if conn.external is not None else ""
     return (
-        f"{_title(conn)}: {_plural(len(view.endpoints), 'endpoint')}, "
+        f"{_title(conn)}: {_plural(view.pods, 'endpoint')}, {ranges}"
         f"{_plural(len(view.sources), 'source group')}, {_plural(len(view.destinations), 'destination group')}, "
         f"{_plural(len(view.rules), 'rule')}. Self traffic is always allowed and not listed."
     )
 
 
+_EXTERNAL_NOTE = (
+    "A group of address ranges stands for their external addresses (no pod has them; outside "
+    "--pod-cidr when given); only the pod side decides: its ingress from a range, its egress to one."
+)
+
+
 def _text_lines(conn: Connectivity, view: Grouped) -> Iterator[str]:
     yield "source groups (pods with identical rows: they reach the same pods on the same ports):"
     for g, pods in enumerate(view.sources):
-        yield f"  S{g + 1}  {', '.join(view.describe(pods))}"
+        yield f"  S{g + 1}  {view.label(pods)}"
     yield "destination groups (pods with identical columns: the same pods reach them on the same ports):"
     for g, pods in enumerate(view.destinations):
-        yield f"  D{g + 1}  {', '.join(view.describe(pods))}"
+        yield f"  D{g + 1}  {view.label(pods)}"
     yield "rules (every pod of the sources → every other pod of the destinations: exactly these ports):"
     if not view.rules:
         yield "  (none: no traffic between distinct pods is allowed)"
     for rule in view.rules:
         srcs, dsts, text = _rule_parts(view, rule)
         yield f"  {srcs} → {dsts}: {text}"
+    if view.n_ranges:
+        yield _EXTERNAL_NOTE
 
 
 def render_connectivity(
@@ -338,14 +510,16 @@ def write_connectivity_markdown(conn: Connectivity, out: TextIO) -> None:
     out.write(f"## {_title(conn)}\n\n{_summary(conn, view)}\n\n")
     out.write("| source group | pods |\n|---|---|\n")
     for g, pods in enumerate(view.sources):
-        out.write(f"| S{g + 1} | {_md(', '.join(view.describe(pods)))} |\n")
+        out.write(f"| S{g + 1} | {_md(view.label(pods))} |\n")
     out.write("\n| destination group | pods |\n|---|---|\n")
     for g, pods in enumerate(view.destinations):
-        out.write(f"| D{g + 1} | {_md(', '.join(view.describe(pods)))} |\n")
+        out.write(f"| D{g + 1} | {_md(view.label(pods))} |\n")
     out.write("\n| sources | destinations | allowed |\n|---|---|---|\n")
     for rule in view.rules:
         srcs, dsts, text = _rule_parts(view, rule)
         out.write(f"| {srcs} | {dsts} | {_md(text)} |\n")
+    if view.n_ranges:
+        out.write(f"\n{_EXTERNAL_NOTE}\n")
 
 
 def _edges(view: Grouped) -> Iterator[tuple[int, int, str]]:
@@ -366,14 +540,16 @@ def _dot_string(text: str) -> str:
 
 def write_connectivity_dot(conn: Connectivity, out: TextIO) -> None:
     """A Graphviz digraph, left to right: source groups (boxes) → destination groups
-    (ellipses), one edge per allowed pair labelled with the ports; a group's pods are its label."""
+    (ellipses), one edge per allowed pair labelled with the ports; a group's pods are its label.
+    Groups of external address ranges are drawn dashed."""
     view = grouped(conn)
     out.write("digraph connectivity {\n  rankdir=LR;\n  node [fontname=Helvetica];\n")
     out.write(f"  label={_dot_string(_summary(conn, view))};\n")
     for prefix, shape, groups in (("S", "box", view.sources), ("D", "ellipse", view.destinations)):
         for g, pods in enumerate(groups):
             label = "\n".join([f"{prefix}{g + 1}", *view.describe(pods)])
-            out.write(f"  {prefix}{g + 1} [shape={shape}, label={_dot_string(label)}];\n")
+            style = ", style=dashed" if view.is_external(pods) else ""
+            out.write(f"  {prefix}{g + 1} [shape={shape}{style}, label={_dot_string(label)}];\n")
     for s, d, text in _edges(view):
         out.write(f"  S{s + 1} -> D{d + 1} [label={_dot_string(text)}];\n")
     out.write("}\n")
@@ -390,6 +566,7 @@ svg { border: 1px solid #ddd; background: #fcfcfc; }
 .node rect { stroke: #3367d6; }
 .node.source rect { fill: #e8f0fe; }
 .node.destination rect { fill: #e6f4ea; stroke: #188038; }
+.node.external rect { fill: #fef7e0; stroke: #b06000; stroke-dasharray: 4 2; }
 .node text { font-size: 12px; }
 .edge path { fill: none; stroke: #888; stroke-width: 1.3; }
 .edge text { font-size: 10px; fill: #555; }
@@ -403,7 +580,8 @@ td, th { border: 1px solid #ccc; padding: 2px 8px; text-align: left; vertical-al
 <p>__SUMMARY__</p>
 <p>Left: source groups (pods with identical rows). Right: destination groups (pods with identical
 columns). An arrow: every pod of the source group reaches every other pod of the destination
-group on the ports shown (hover for details).</p>
+group on the ports shown (hover for details). Dashed groups are external address ranges: no
+pod has their addresses, and only the pod side of a flow with them is checked.</p>
 <svg id="graph" xmlns="http://www.w3.org/2000/svg"></svg>
 <h2>Source groups</h2>
 <table id="sources"><tr><th>group</th><th>pods</th></tr></table>
@@ -459,14 +637,14 @@ group on the ports shown (hover for details).</p>
     var layer = el("g", {id: kind + "-nodes"}, svg);
     list.forEach(function (grp, i) {
       var name = prefix + (i + 1);
-      var g = el("g", {"class": "node " + kind, "data-group": name}, layer);
-      var label = name + ": " + (grp.pods.length === 1 ? grp.pods[0] : grp.size + " pods");
+      var g = el("g", {"class": "node " + kind + (grp.external ? " external" : ""), "data-group": name}, layer);
+      var label = name + ": " + (grp.pods.length === 1 ? grp.pods[0] : grp.size + (grp.external ? " ranges" : " pods"));
       if (label.length > 36) { label = label.slice(0, 35) + "\\u2026"; }
       el("rect", {x: x, y: yy[i] - 15, width: boxW, height: 30, rx: 6}, g);
       var t = el("text", {x: x + 8, y: yy[i] + 4}, g);
       t.textContent = label;
       var tip = el("title", {}, g);
-      tip.textContent = grp.pods.join(", ");
+      tip.textContent = grp.pods.join(grp.external ? "; " : ", ");
     });
   }
   nodes(data.sources, "S", 20, sy, "source");
@@ -476,8 +654,9 @@ group on the ports shown (hover for details).</p>
     cells.forEach(function (c) { var td = document.createElement("td"); td.textContent = c; tr.appendChild(td); });
     document.getElementById(table).appendChild(tr);
   }
-  data.sources.forEach(function (g, i) { row("sources", ["S" + (i + 1), g.pods.join(", ")]); });
-  data.destinations.forEach(function (g, i) { row("destinations", ["D" + (i + 1), g.pods.join(", ")]); });
+  function members(g) { return g.pods.join(g.external ? "; " : ", "); }
+  data.sources.forEach(function (g, i) { row("sources", ["S" + (i + 1), members(g)]); });
+  data.destinations.forEach(function (g, i) { row("destinations", ["D" + (i + 1), members(g)]); });
   data.rules.forEach(function (r) { row("rules", r); });
   document.body.setAttribute("data-rendered", "true");
 })();
@@ -493,8 +672,13 @@ def write_connectivity_html(conn: Connectivity, out: TextIO) -> None:
     (ports as label or tooltip), then the groups and rules as tables."""
     view = grouped(conn)
     data = {
-        "sources": [{"size": len(p), "pods": view.describe(p)} for p in view.sources],
-        "destinations": [{"size": len(p), "pods": view.describe(p)} for p in view.destinations],
+        "sources": [
+            {"size": len(p), "pods": view.describe(p), "external": view.is_external(p)} for p in view.sources
+        ],
+        "destinations": [
+            {"size": len(p), "pods": view.describe(p), "external": view.is_external(p)}
+            for p in view.destinations
+        ],
         "edges": [[s, d, text] for s, d, text in _edges(view)],
         "rules": [list(_rule_parts(view, r)) for r in view.rules],
     }
