@@ -16,7 +16,10 @@ import csv
 import io
 import json
 import random
+import re
+import subprocess
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -215,6 +218,10 @@ def test_grouped_rules_state_every_external_pair_exactly_once(cluster: Cluster, 
         assert all(len({i >= n for i in g}) == 1 for g in groups)
     named: dict[tuple[int, int], int] = {}
     for r in view.rules:
+        src_kind = {view.is_external(view.sources[g]) for g in r.sources}
+        dst_kind = {view.is_external(view.destinations[g]) for g in r.destinations}
+        assert len(src_kind) == len(dst_kind) == 1  # a side is pods only or ranges only
+        assert r.external == (True in src_kind | dst_kind)
         for sg in r.sources:
             for dg in r.destinations:
                 for s in view.sources[sg]:
@@ -440,14 +447,22 @@ def test_grouped_views_show_ranges_as_groups() -> None:
     text_buf = io.StringIO()
     render_connectivity(conn, Console(file=text_buf, width=300))
     text = text_buf.getvalue()
-    assert "3 endpoints, 4 external address ranges" in text
+    assert (
+        "3 endpoints, 4 external address ranges, 4 source groups, 4 destination groups, 2 rules, 5 external rules"
+        in text
+    )
     for line in (
         "  S1  shop/client",
         "  S3  0.0.0.0/5, 8.0.0.0/7; 11.0.0.0-255.255.255.255",
         "  D4  0.0.0.0/5, 8.0.0.0/7; 10.0.0.0-10.243.255.255; 10.245.0.0/16, 10.246.0.0/15, "
         "10.248.0.0/13; 11.0.0.0-255.255.255.255",
-        "  S1 → D1, D4: TCP 443",  # the client to itself is self traffic: not stated
-        "  S2, S3, S4 → D3: TCP 8080",
+        "rules (every pod of the sources → every other pod of the destinations: exactly these ports):\n"
+        "  S2 → D1: all\n"
+        "  S2 → D3: TCP 8080",  # db to frontend; the frontend to itself is self traffic
+        "  S1 → D4: TCP 443\n"
+        "  S2 → D4: all\n"
+        "  all ranges → D1: all\n"
+        "  all ranges → D3: TCP 8080\n"
         "  S4 → D2: TCP 5432",
     ):
         assert line + "\n" in text
@@ -482,3 +497,30 @@ def test_single_port_connectivity(external: bool) -> None:
     _, inbound, _ = _table(conn)
     assert inbound[("10.0.0.0-10.243.255.255", "shop/db")] == _tcp((5432, 5432))
     assert ("0.0.0.0/5, 8.0.0.0/7", "shop/frontend") not in inbound  # 8080 only
+
+
+def test_html_draws_range_groups_in_chromium(tmp_path: Path) -> None:
+    from tests.test_matrix_formats import _chromium
+
+    browser = _chromium()
+    if browser is None:
+        pytest.skip("chromium not found and could not be installed (apt-get install -y chromium)")
+    options = AnalysisOptions(pod_cidrs=(parse_network("10.244.0.0/16"),))
+    page = tmp_path / "matrix.html"
+    page.write_text(_render(connectivity(_shop(), options), write_connectivity_html), encoding="utf-8")
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--allow-file-access-from-files"]
+    dom = subprocess.run(
+        [browser, *flags, "--virtual-time-budget=2000", "--dump-dom", page.as_uri()],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    ).stdout
+    if "<html" not in dom:
+        pytest.skip(f"chromium could not run here: {dom[:200]!r}")
+    assert 'data-rendered="true"' in dom
+    ranges = re.findall(r'<g class="node (?:source|destination) external" data-group="([SD]\d+)"', dom)
+    assert sorted(ranges) == ["D4", "S3", "S4"]
+    edges = set(re.findall(r'<g class="edge" data-source="(S\d+)" data-target="(D\d+)"', dom))
+    assert {("S1", "D4"), ("S4", "D2"), ("S3", "D3"), ("S2", "D1")} <= edges
+    assert "10.0.0.0-10.243.255.255; 10.245.0.0/16, 10.246.0.0/15, 10.248.0.0/13" in dom

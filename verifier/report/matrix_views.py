@@ -242,6 +242,7 @@ class GroupedRule:
     sources: tuple[int, ...]
     destinations: tuple[int, ...]
     value: Connection
+    external: bool = False  # between ranges and pods (one side is range groups only)
 
 
 @dataclass(frozen=True)
@@ -296,6 +297,14 @@ class Grouped:
             else:
                 out.extend(f"{ns}/{p}" for p in names)
         return out + ranges
+
+    @property
+    def pod_rules(self) -> tuple[GroupedRule, ...]:
+        return tuple(r for r in self.rules if not r.external)
+
+    @property
+    def external_rules(self) -> tuple[GroupedRule, ...]:
+        return tuple(r for r in self.rules if r.external)
 
     def is_external(self, members: tuple[int, ...]) -> bool:
         """Whether a group is made of external ranges."""
@@ -375,32 +384,33 @@ def grouped(conn: Connectivity) -> Grouped:
             range_groups[first - n] = g
     col_mask = from_indices(col_groups, conn.n_columns)
     range_mask = from_indices(range_groups, n_ranges)
-    merged: dict[tuple[tuple[int, ...], Connection], list[int]] = {}
+    # Rules between pods and rules with a range side are kept apart (and merged apart).
+    merged: dict[tuple[bool, tuple[int, ...], Connection], list[int]] = {}
     for g, members in enumerate(src_members):
         first = members[0]
-        reach: dict[Connection, list[int]] = {}
+        reach: dict[tuple[bool, Connection], list[int]] = {}
         if first < n:
             k = conn.class_of[first]
             for bits, v in conn.rows[conn.row_of[k]]:
                 found = [d for c in iter_bits(bits & col_mask) for d in col_groups[c]]
                 if found:
-                    reach.setdefault(conn.values[v], []).extend(found)
+                    reach.setdefault((False, conn.values[v]), []).extend(found)
             if ext is not None:
                 for bits, v in ext.egress_rows[ext.egress_of[k]]:
                     found = [range_groups[r] for r in iter_bits(bits & range_mask)]
                     if found:
-                        reach.setdefault(ext.values[v], []).extend(found)
+                        reach.setdefault((True, ext.values[v]), []).extend(found)
         elif ext is not None:
             for q, v in in_key[first - n]:
-                reach.setdefault(ext.values[v], []).extend(in_row_groups.get(q, ()))
-        for value, dests in reach.items():
+                reach.setdefault((True, ext.values[v]), []).extend(in_row_groups.get(q, ()))
+        for (external, value), dests in reach.items():
             if dests:
-                merged.setdefault((tuple(sorted(set(dests))), value), []).append(g)
+                merged.setdefault((external, tuple(sorted(set(dests))), value), []).append(g)
     rules = [
-        GroupedRule(sources=tuple(sorted(srcs)), destinations=dests, value=value)
-        for (dests, value), srcs in merged.items()
+        GroupedRule(sources=tuple(sorted(srcs)), destinations=dests, value=value, external=external)
+        for (external, dests, value), srcs in merged.items()
     ]
-    rules.sort(key=lambda r: (r.sources, r.destinations))
+    rules.sort(key=lambda r: (r.external, r.sources, r.destinations))
     sizes: dict[str, int] = {}
     for e in conn.endpoints:
         ns = e.partition("/")[0]
@@ -426,20 +436,30 @@ def grouped(conn: Connectivity) -> Grouped:
     )
 
 
-def _names(prefix: str, groups: tuple[int, ...], total: int) -> str:
-    """``D1, D3``; ``all`` for every group; ``all but D2`` when that is shorter."""
+def _names(prefix: str, groups: tuple[int, ...], universe: range, what: str = "") -> str:
+    """``D1, D3``; ``all`` for every group of ``universe`` (the pod groups, or the range
+    groups: ``all ranges``); ``all but D2`` when that is shorter."""
+    total = len(universe)
     if len(groups) == total and total > 1:
-        return "all"
+        return f"all{what}"
     if total > 3 and len(groups) > total / 2 + 1:
-        missing = sorted(set(range(total)) - set(groups))
-        return "all but " + ", ".join(f"{prefix}{g + 1}" for g in missing)
+        missing = sorted(set(universe) - set(groups))
+        return f"all{what} but " + ", ".join(f"{prefix}{g + 1}" for g in missing)
     return ", ".join(f"{prefix}{g + 1}" for g in groups)
+
+
+def _side(view: Grouped, prefix: str, groups: tuple[int, ...], every: tuple[tuple[int, ...], ...]) -> str:
+    """One side of a rule, named within its kind of groups (pods, or external ranges)."""
+    ranges = view.is_external(every[groups[0]]) if groups else False
+    n_pod_groups = sum(1 for members in every if not view.is_external(members))
+    universe = range(n_pod_groups, len(every)) if ranges else range(n_pod_groups)
+    return _names(prefix, groups, universe, " ranges" if ranges else "")
 
 
 def _rule_parts(view: Grouped, rule: GroupedRule) -> tuple[str, str, str]:
     return (
-        _names("S", rule.sources, len(view.sources)),
-        _names("D", rule.destinations, len(view.destinations)),
+        _side(view, "S", rule.sources, view.sources),
+        _side(view, "D", rule.destinations, view.destinations),
         rule.value.text(),
     )
 
@@ -455,17 +475,22 @@ def _plural(n: int, word: str) -> str:
 
 
 def _summary(conn: Connectivity, view: Grouped) -> str:
-    ranges = f"{_plural(view.n_ranges, 'external address range')}, " if conn.external is not None else ""
+    ranges = external = ""
+    if conn.external is not None:
+        ranges = f"{_plural(view.n_ranges, 'external address range')}, "
+        external = (
+            f", {len(view.external_rules)} external {'rule' if len(view.external_rules) == 1 else 'rules'}"
+        )
     return (
         f"{_title(conn)}: {_plural(view.pods, 'endpoint')}, {ranges}"
         f"{_plural(len(view.sources), 'source group')}, {_plural(len(view.destinations), 'destination group')}, "
-        f"{_plural(len(view.rules), 'rule')}. Self traffic is always allowed and not listed."
+        f"{_plural(len(view.pod_rules), 'rule')}{external}. Self traffic is always allowed and not listed."
     )
 
 
-_EXTERNAL_NOTE = (
-    "A group of address ranges stands for their external addresses (no pod has them; outside "
-    "--pod-cidr when given); only the pod side decides: its ingress from a range, its egress to one."
+_EXTERNAL_HEADING = (
+    "external rules (ranges → pods: the pod's ingress decides; pods → ranges: its egress; a range "
+    "stands for its addresses that no pod has, outside --pod-cidr when given):"
 )
 
 
@@ -477,13 +502,18 @@ def _text_lines(conn: Connectivity, view: Grouped) -> Iterator[str]:
     for g, pods in enumerate(view.destinations):
         yield f"  D{g + 1}  {view.label(pods)}"
     yield "rules (every pod of the sources → every other pod of the destinations: exactly these ports):"
-    if not view.rules:
+    if not view.pod_rules:
         yield "  (none: no traffic between distinct pods is allowed)"
-    for rule in view.rules:
+    for rule in view.pod_rules:
         srcs, dsts, text = _rule_parts(view, rule)
         yield f"  {srcs} → {dsts}: {text}"
-    if view.n_ranges:
-        yield _EXTERNAL_NOTE
+    if conn.external is not None:
+        yield _EXTERNAL_HEADING
+        if not view.external_rules:
+            yield "  (none: no traffic between pods and external addresses is allowed)"
+        for rule in view.external_rules:
+            srcs, dsts, text = _rule_parts(view, rule)
+            yield f"  {srcs} → {dsts}: {text}"
 
 
 def render_connectivity(
@@ -505,7 +535,8 @@ def _md(text: str) -> str:
 
 
 def write_connectivity_markdown(conn: Connectivity, out: TextIO) -> None:
-    """The grouped view as three GitHub-flavoured markdown tables."""
+    """The grouped view as GitHub-flavoured markdown tables: source groups, destination
+    groups, rules, and (with external ranges) external rules."""
     view = grouped(conn)
     out.write(f"## {_title(conn)}\n\n{_summary(conn, view)}\n\n")
     out.write("| source group | pods |\n|---|---|\n")
@@ -515,11 +546,14 @@ def write_connectivity_markdown(conn: Connectivity, out: TextIO) -> None:
     for g, pods in enumerate(view.destinations):
         out.write(f"| D{g + 1} | {_md(view.label(pods))} |\n")
     out.write("\n| sources | destinations | allowed |\n|---|---|---|\n")
-    for rule in view.rules:
+    for rule in view.pod_rules:
         srcs, dsts, text = _rule_parts(view, rule)
         out.write(f"| {srcs} | {dsts} | {_md(text)} |\n")
-    if view.n_ranges:
-        out.write(f"\n{_EXTERNAL_NOTE}\n")
+    if conn.external is not None:
+        out.write(f"\n{_md(_EXTERNAL_HEADING)}\n\n| sources | destinations | allowed |\n|---|---|---|\n")
+        for rule in view.external_rules:
+            srcs, dsts, text = _rule_parts(view, rule)
+            out.write(f"| {srcs} | {dsts} | {_md(text)} |\n")
 
 
 def _edges(view: Grouped) -> Iterator[tuple[int, int, str]]:
