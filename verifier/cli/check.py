@@ -54,8 +54,10 @@ def write_report(
     quiet: bool,
     no_color: bool,
     command: str,
+    inputs: Sequence[str] = (),
 ) -> None:
-    """Render ``report`` in ``fmt`` to ``out``; ``quiet`` shrinks the text format to its summary line."""
+    """Render ``report`` in ``fmt`` to ``out``; ``quiet`` shrinks the text format to its summary
+    line; ``inputs`` (the command line's paths) locate SARIF results that have no file of their own."""
     from verifier.report import render_check, summary_line, write_check_json
     from verifier.report.junit import write_check_junit
     from verifier.report.markdown import write_check_markdown
@@ -66,7 +68,7 @@ def write_report(
     elif fmt is CheckFormat.JUNIT:
         write_check_junit(report, out, strict=strict)
     elif fmt is CheckFormat.SARIF:
-        write_check_sarif(report, out)
+        write_check_sarif(report, out, inputs=inputs)
     elif fmt is CheckFormat.MARKDOWN:
         write_check_markdown(report, out, command=command)
     elif quiet:
@@ -87,6 +89,7 @@ def emit_check(
     quiet: bool = False,
     no_color: bool = False,
     command: str = "check",
+    inputs: Sequence[str] = (),
 ) -> None:
     """The main report (stdout or ``--output``), every ``--report`` file, and — for a
     machine-readable main format — the summary line on stderr (not with ``--quiet``)."""
@@ -95,11 +98,20 @@ def emit_check(
     from verifier.report import summary_line
 
     with open_output(output) as out:
-        write_report(report, fmt, out, strict=strict, quiet=quiet, no_color=no_color, command=command)
+        write_report(
+            report, fmt, out, strict=strict, quiet=quiet, no_color=no_color, command=command, inputs=inputs
+        )
     for extra_fmt, path in reports:
         with open_output(path) as out:
             write_report(
-                report, extra_fmt, out, strict=strict, quiet=False, no_color=no_color, command=command
+                report,
+                extra_fmt,
+                out,
+                strict=strict,
+                quiet=False,
+                no_color=no_color,
+                command=command,
+                inputs=inputs,
             )
     if fmt is not CheckFormat.TEXT and not quiet:
         stderr_console(no_color=no_color).print(Text(summary_line(report)), soft_wrap=True)
@@ -221,7 +233,9 @@ def check(
     report = run_check(loaded, properties, options, quiet=quiet, no_color=no_color)
     if old is not None:
         report = with_baseline(report, old, loaded, properties, options, old_paths=baseline or ())
-    emit_check(report, fmt, output, reports=reports, strict=strict, quiet=quiet, no_color=no_color)
+    emit_check(
+        report, fmt, output, reports=reports, strict=strict, quiet=quiet, no_color=no_color, inputs=paths
+    )
     return exit_code(report, strict=strict)
 
 
@@ -321,5 +335,6 @@ def assert_(
         quiet=quiet,
         no_color=no_color,
         command="assert",
+        inputs=paths,
     )
     return exit_code(report, strict=strict)

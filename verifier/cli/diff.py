@@ -149,7 +149,7 @@ def diff(
 
             rules = added_rules(old, new, result.added.regions, ipblock_pods=options.ipblock_pods)
             if fmt is DiffFormat.SARIF:
-                write_diff_sarif(result, rules, out)
+                write_diff_sarif(result, rules, out, inputs=[*against, *paths])
             else:
                 write_diff_markdown(result, out, rules, check=None if check is None else check.value)
         else:

@@ -63,10 +63,32 @@ def lint(
     ignore_kind: IgnoreKindOpt = None,
     exclude: ExcludeOpt = None,
     verbose: VerboseOpt = False,
+    dns: Annotated[
+        str | None,
+        typer.Option(
+            "--dns",
+            metavar="NAMESPACE/SELECTOR:PORTS",
+            help="Where the cluster DNS is, e.g. openshift-dns/dns.operator.openshift.io/daemonset-dns=default:"
+            "5353/UDP,5353/TCP (default: found from kube-dns/CoreDNS or openshift-dns pods, else "
+            "kube-system UDP and TCP 53).",
+            show_default=False,
+        ),
+    ] = None,
+    baseline: Annotated[
+        str | None,
+        typer.Option(
+            "--baseline",
+            metavar="FILE",
+            help="A previous `lint --format json` report: its findings are marked as existing and "
+            "only new ones fail the run.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> int:
     """Find policies and rules that select or match nothing, redundant rules, vacuous policies,
     unprotected pods, dead named ports, blocked DNS and the empty-vs-missing traps."""
     from verifier.query.lint import lint as run_lint
+    from verifier.query.lint import read_lint_baseline
     from verifier.report import render_lint, write_lint_json
     from verifier.results import Severity
 
@@ -80,15 +102,23 @@ def lint(
         quiet=quiet,
         no_color=no_color,
     )
+    prior = read_lint_baseline(baseline) if baseline else None
     with working("linting", quiet=quiet, no_color=no_color):
-        report = run_lint(loaded.cluster, options, paths=paths, warnings=[str(n) for n in loaded.notices])
+        report = run_lint(
+            loaded.cluster,
+            options,
+            paths=paths,
+            warnings=[str(n) for n in loaded.notices],
+            dns=dns,
+            baseline=prior,
+        )
     with open_output(output) as out:
         if fmt is LintFormat.JSON:
             write_lint_json(report, out)
         elif fmt is LintFormat.SARIF:
             from verifier.report.sarif import write_lint_sarif
 
-            write_lint_sarif(report, out)
+            write_lint_sarif(report, out, inputs=paths)
         elif fmt is LintFormat.MARKDOWN:
             from verifier.report.markdown import write_lint_markdown
 
@@ -103,4 +133,4 @@ def lint(
         return EXIT_OK
     levels = [Severity.ERROR, Severity.WARNING, Severity.INFO]
     worst = levels[: levels.index(Severity(fail_on.value)) + 1]
-    return EXIT_VIOLATED if any(report.count(s) for s in worst) else EXIT_OK
+    return EXIT_VIOLATED if any(report.count_new(s) for s in worst) else EXIT_OK

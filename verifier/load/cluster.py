@@ -50,6 +50,7 @@ from verifier.load.kinds import MODELLED_KINDS, NETWORK_POLICY_API, KindClass, a
 from verifier.load.policy import parse_policy
 from verifier.load.reader import Document, LocatedDict, locate, parse_text, read_files
 from verifier.model import NAMESPACE_NAME_LABEL, Cluster, Namespace, NetworkPolicy
+from verifier.model.words import plural
 
 DEFAULT_NAMESPACE = "default"
 AUTOSCALING_API = "autoscaling/"
@@ -542,11 +543,6 @@ class _ClusterLoader:
             return
         for doc in docs:
             self.document(doc)
-
-
-def plural(count: int, noun: str) -> str:
-    """``1 object``, ``2 objects``."""
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 def _neutral(count: int) -> str:

@@ -74,6 +74,7 @@ from verifier.model import (
     key_to_ip,
     parse_selector,
 )
+from verifier.model.words import plural
 from verifier.oracle import decide, external_endpoint, pod_endpoint
 from verifier.query.check import default_universe
 from verifier.query.lint_witness import PodIndex, Witnesses
@@ -395,7 +396,8 @@ class _Linter:
                 "NV016",
                 Severity.WARNING,
                 obj,
-                f"podSelector {sel} matches no pod but matches namespace(s) {', '.join(sorted(matching))}: "
+                f"podSelector {sel} matches no pod but matches {plural(len(matching), 'namespace')} "
+                f"{', '.join(sorted(matching))}: "
                 "did you mean namespaceSelector?",
                 rule.location,
             )
@@ -507,7 +509,7 @@ class _Linter:
                     "NV009",
                     Severity.INFO,
                     f"namespace {ns}",
-                    f"{len(names)} pod(s) selected by no {direction.value} policy (all {direction.value.lower()} "
+                    f"{plural(len(names), 'pod')} selected by no {direction.value} policy (all {direction.value.lower()} "
                     f"allowed): {shown}",
                     where,
                 )

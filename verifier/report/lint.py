@@ -11,6 +11,7 @@ from typing import Any, TextIO
 from rich.console import Console
 from rich.text import Text
 
+from verifier.model.words import plural
 from verifier.report.json_out import dump_json
 from verifier.report.text import render_warnings
 from verifier.results import LintReport, Severity
@@ -42,7 +43,7 @@ def render_lint(report: LintReport, console: Console, *, warnings_console: Conso
     )
     console.print(
         Text(
-            f"{len(report.findings)} finding(s): {counts}{baseline} ({report.universe.value} universe, "
+            f"{plural(len(report.findings), 'finding')}: {counts}{baseline} ({report.universe.value} universe, "
             f"{report.seconds:.2f} s)",
             style="bold",
         )

@@ -12,7 +12,8 @@ from rich.table import Table
 from rich.text import Text
 
 from verifier.errors import ignored_kinds
-from verifier.report.text import plural, render_warnings
+from verifier.model.words import plural
+from verifier.report.text import render_warnings
 from verifier.results import MatrixResult
 
 MATRIX_SCHEMA = "netverify.matrix/v1"

@@ -35,11 +35,6 @@ def warning_line(text: str) -> str:
     return f"warning: {text}"
 
 
-def plural(count: int, noun: str, nouns: str | None = None) -> str:
-    """``1 endpoint``, ``2 endpoints`` (``nouns`` for an irregular plural)."""
-    return f"{count} {noun}" if count == 1 else f"{count} {nouns or noun + 's'}"
-
-
 def render_warnings(warnings: Iterable[str], console: Console) -> None:
     for w in warnings:
         console.print(Text(warning_line(w), style="dim"), soft_wrap=True)
