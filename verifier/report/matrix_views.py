@@ -35,6 +35,7 @@ from rich.text import Text
 
 from verifier.engine.bits import from_indices, iter_bits, transpose
 from verifier.engine.connectivity import (
+    NOTHING,
     Connection,
     Connectivity,
     ExternalConnectivity,
@@ -384,31 +385,46 @@ def grouped(conn: Connectivity) -> Grouped:
             range_groups[first - n] = g
     col_mask = from_indices(col_groups, conn.n_columns)
     range_mask = from_indices(range_groups, n_ranges)
-    # Rules between pods and rules with a range side are kept apart (and merged apart).
-    merged: dict[tuple[bool, tuple[int, ...], Connection], list[int]] = {}
+    in_row_mask: dict[int, int] = {q: from_indices(gs, len(dst_members)) for q, gs in in_row_groups.items()}
+    # Rules are merged on (kind, destination bitset, value) and their destinations listed once
+    # per merged rule: kind 0 = pods -> pods (bitset over columns), 1 = pods -> ranges
+    # (over ranges), 2 = ranges -> pods (over destination groups). Rules between pods and
+    # rules with a range side are kept apart.
+    merged: dict[tuple[int, int, int], list[int]] = {}
     for g, members in enumerate(src_members):
         first = members[0]
-        reach: dict[tuple[bool, Connection], list[int]] = {}
         if first < n:
             k = conn.class_of[first]
             for bits, v in conn.rows[conn.row_of[k]]:
-                found = [d for c in iter_bits(bits & col_mask) for d in col_groups[c]]
-                if found:
-                    reach.setdefault((False, conn.values[v]), []).extend(found)
+                if bits & col_mask:
+                    merged.setdefault((0, bits & col_mask, v), []).append(g)
             if ext is not None:
                 for bits, v in ext.egress_rows[ext.egress_of[k]]:
-                    found = [range_groups[r] for r in iter_bits(bits & range_mask)]
-                    if found:
-                        reach.setdefault((True, ext.values[v]), []).extend(found)
+                    if bits & range_mask:
+                        merged.setdefault((1, bits & range_mask, v), []).append(g)
         elif ext is not None:
+            by_value: dict[int, int] = {}
             for q, v in in_key[first - n]:
-                reach.setdefault((True, ext.values[v]), []).extend(in_row_groups.get(q, ()))
-        for (external, value), dests in reach.items():
-            if dests:
-                merged.setdefault((external, tuple(sorted(set(dests))), value), []).append(g)
+                by_value[v] = by_value.get(v, 0) | in_row_mask.get(q, 0)
+            for v, mask in by_value.items():
+                if mask:
+                    merged.setdefault((2, mask, v), []).append(g)
+
+    def destinations(kind: int, bits: int) -> tuple[int, ...]:
+        if kind == 0:
+            return tuple(sorted(d for c in iter_bits(bits) for d in col_groups[c]))
+        if kind == 1:
+            return tuple(sorted(range_groups[r] for r in iter_bits(bits)))
+        return tuple(iter_bits(bits))
+
     rules = [
-        GroupedRule(sources=tuple(sorted(srcs)), destinations=dests, value=value, external=external)
-        for (external, dests, value), srcs in merged.items()
+        GroupedRule(
+            sources=tuple(sorted(srcs)),
+            destinations=destinations(kind, bits),
+            value=conn.values[v] if kind == 0 else ext.values[v] if ext is not None else NOTHING,
+            external=kind > 0,
+        )
+        for (kind, bits, v), srcs in merged.items()
     ]
     rules.sort(key=lambda r: (r.external, r.sources, r.destinations))
     sizes: dict[str, int] = {}
@@ -451,7 +467,7 @@ def _names(prefix: str, groups: tuple[int, ...], universe: range, what: str = ""
 def _side(view: Grouped, prefix: str, groups: tuple[int, ...], every: tuple[tuple[int, ...], ...]) -> str:
     """One side of a rule, named within its kind of groups (pods, or external ranges)."""
     ranges = view.is_external(every[groups[0]]) if groups else False
-    n_pod_groups = sum(1 for members in every if not view.is_external(members))
+    n_pod_groups = bisect.bisect_left(every, True, key=view.is_external)  # pod groups come first
     universe = range(n_pod_groups, len(every)) if ranges else range(n_pod_groups)
     return _names(prefix, groups, universe, " ranges" if ranges else "")
 
