@@ -266,22 +266,67 @@ def external_sides(
         for k, cls in enumerate(prep.part.classes)
     ]
     egress_group = [eg_index.setdefault(prep.eg_pattern[k], len(eg_index)) for k in range(prep.n_classes)]
-    grants = _Grants(prep, rule_bits, everything)
+    # Port-independent, once: each pattern's policies, and per policy its rules' named ports.
+    in_policies = {pattern: list(iter_bits(pattern)) for pattern, _ in in_index}
+    eg_policies = {pattern: list(iter_bits(pattern)) for pattern in eg_index}
+    in_used = sorted({p for ps in in_policies.values() for p in ps})
+    eg_used = sorted({p for ps in eg_policies.values() for p in ps})
+    named_rules: dict[tuple[int, Protocol], list[tuple[int, frozenset[str]]]] = {}
+    for p in in_used:
+        for r, rule in enumerate(prep.in_policies[p].rules(Direction.INGRESS)):
+            for proto in Protocol:
+                names = frozenset(
+                    e.port for e in rule.ports or () if isinstance(e.port, str) and e.protocol is proto
+                )
+                if names:
+                    named_rules.setdefault((p, proto), []).append((r, names))
+
+    def numeric(direction: Direction, used: list[int], port: int, protocol: Protocol) -> dict[int, int]:
+        """Per policy: what its rules whose numeric ports match admit (named ports aside)."""
+        policies = prep.in_policies if direction is Direction.INGRESS else prep.eg_policies
+        out: dict[int, int] = {}
+        for p in used:
+            acc = 0
+            for r, rule in enumerate(policies[p].rules(direction)):
+                if ports_match_everywhere(rule, port, protocol):
+                    acc |= rule_bits(direction, p, r)
+            out[p] = acc
+        return out
+
     ingress: list[list[int]] = []
     egress: list[list[int]] = []
     for port, protocol in ports:
-        grants.start(port, protocol)
-        ingress.append(
-            [
-                grants.grant(
-                    Direction.INGRESS,
-                    pattern,
-                    frozenset(n for n, proto, number in named if proto is protocol and number == port),
-                )
-                for pattern, named in in_index
-            ]
-        )
-        egress.append([grants.grant(Direction.EGRESS, pattern, frozenset()) for pattern in eg_index])
+        in_numeric = numeric(Direction.INGRESS, in_used, port, protocol)
+        eg_numeric = numeric(Direction.EGRESS, eg_used, port, protocol)
+        done: dict[tuple[int, frozenset[str]], int] = {}
+        row: list[int] = []
+        for pattern, named in in_index:
+            # the destination's names that resolve to this port (a named port never resolves
+            # on an external destination: egress needs none)
+            names = frozenset(n for n, proto, number in named if proto is protocol and number == port)
+            key = (pattern, names)
+            found = done.get(key)
+            if found is None:
+                if pattern == 0:
+                    found = everything  # not isolated for ingress
+                else:
+                    found = 0
+                    for p in in_policies[pattern]:
+                        found |= in_numeric[p]
+                        if names:
+                            for r, rule_names in named_rules.get((p, protocol), ()):
+                                if rule_names & names:
+                                    found |= rule_bits(Direction.INGRESS, p, r)
+                done[key] = found
+            row.append(found)
+        ingress.append(row)
+        out_row: list[int] = []
+        for pattern in eg_index:
+            acc = everything if pattern == 0 else 0
+            for p in eg_policies[pattern]:
+                acc |= eg_numeric[p]
+            out_row.append(acc)
+        egress.append(out_row)
     return ExternalSides(
         ingress=ingress, ingress_group=ingress_group, egress=egress, egress_group=egress_group
     )
