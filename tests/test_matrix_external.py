@@ -524,3 +524,15 @@ def test_html_draws_range_groups_in_chromium(tmp_path: Path) -> None:
     edges = set(re.findall(r'<g class="edge" data-source="(S\d+)" data-target="(D\d+)"', dom))
     assert {("S1", "D4"), ("S4", "D2"), ("S3", "D3"), ("S2", "D1")} <= edges
     assert "10.0.0.0-10.243.255.255; 10.245.0.0/16, 10.246.0.0/15, 10.248.0.0/13" in dom
+
+
+def test_no_pods_no_endpoints() -> None:
+    """Without pods the ranges reach nobody: the text says so instead of listing them."""
+    cluster = make_cluster([], list(_shop().policies), {"shop": {}})
+    conn = connectivity(cluster, AnalysisOptions())
+    buf = io.StringIO()
+    render_connectivity(conn, Console(file=buf, width=200))
+    assert "no endpoints: the input holds no pods or workloads" in buf.getvalue()
+    doc = json.loads(_render(conn, write_connectivity_json))
+    assert doc["external_connections"] == {"ingress": {}, "egress": {}}
+    assert _render(conn, write_connectivity_csv) == "source,destination,protocol,ports,conditional\n"

@@ -540,7 +540,7 @@ def render_connectivity(
     render_warnings(conn.warnings, warnings_console or console)
     view = grouped(conn)
     console.print(Text(_summary(conn, view), style="bold"), soft_wrap=True)
-    if not view.endpoints:
+    if not view.pods:
         console.print(Text("no endpoints: the input holds no pods or workloads"))
         return
     console.print(Text("\n".join(_text_lines(conn, view))), soft_wrap=True)
