@@ -457,11 +457,11 @@ def test_grouped_views_show_ranges_as_groups() -> None:
         "  D4  0.0.0.0/5, 8.0.0.0/7; 10.0.0.0-10.243.255.255; 10.245.0.0/16, 10.246.0.0/15, "
         "10.248.0.0/13; 11.0.0.0-255.255.255.255",
         "rules (every pod of the sources → every other pod of the destinations: exactly these ports):\n"
-        "  S2 → D1: all\n"
+        "  S2 → D1: all ports\n"
         "  S2 → D3: TCP 8080",  # db to frontend; the frontend to itself is self traffic
         "  S1 → D4: TCP 443\n"
-        "  S2 → D4: all\n"
-        "  all ranges → D1: all\n"
+        "  S2 → D4: all ports\n"
+        "  all ranges → D1: all ports\n"
         "  all ranges → D3: TCP 8080\n"
         "  S4 → D2: TCP 5432",
     ):

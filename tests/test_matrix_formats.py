@@ -133,8 +133,8 @@ def test_compact_text_is_the_hand_derived_grouping(shop: Connectivity) -> None:
         "  D2  shop/db",
         "  D3  shop/web-1, shop/web-2",
         "rules (every pod of the sources → every other pod of the destinations: exactly these ports):",
-        "  all → D1: all",
-        f"  all → D3: {WEB}",
+        "  all sources → D1: all ports",
+        f"  all sources → D3: {WEB}",
         "  S2 → D2: TCP 5432",
     ]
 
@@ -169,7 +169,7 @@ def test_markdown_tables(shop: Connectivity) -> None:
     text = _render(write_connectivity_markdown, shop)
     assert "| S1 | ops/mon, shop/db |" in text
     assert "| D3 | shop/web-1, shop/web-2 |" in text
-    assert f"| all | D3 | {WEB} |" in text
+    assert f"| all sources | D3 | {WEB} |" in text
     assert "| S2 | D2 | TCP 5432 |" in text
     assert text.count("\n| S") == 2 + 1 and text.count("\n| D") == 3
 

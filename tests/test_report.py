@@ -209,6 +209,7 @@ CHECK_JSON = {
     "summary": {"holds": 2, "violated": 1, "unknown": 1, "error": 1},
     "seconds": 0.41,
     "warnings": ["pods.yaml:3:1: warning: Pod default/db: spec.hostNetwork ignored", "no pods found"],
+    "ignored_kinds": [],
 }
 
 
@@ -462,6 +463,7 @@ def test_streamed_matrix_json_equals_the_naive_document(size: int) -> None:
         "allowed": [[result.allowed(i, j) for j in range(size)] for i in range(size)],
         "conditional": [[result.endpoints[i], result.endpoints[j]] for i, j in conditional],
         "warnings": [],
+        "ignored_kinds": [],
     }
     assert json.loads(out.getvalue()) == expected
     # One matrix row per line, each exactly json.dumps of that row.

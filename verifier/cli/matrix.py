@@ -98,6 +98,13 @@ def matrix(
     ignore_kind: IgnoreKindOpt = None,
     exclude: ExcludeOpt = None,
     verbose: VerboseOpt = False,
+    no_external: Annotated[
+        bool,
+        typer.Option(
+            "--no-external",
+            help="Leave external address ranges out of the connectivity map (docs/matrix.md).",
+        ),
+    ] = False,
 ) -> int:
     """Which inventory pod reaches which: on one port, or the full connectivity (port ranges per pair)."""
     import dataclasses
@@ -156,7 +163,13 @@ def matrix(
                 )
             return EXIT_OK
         with working("computing the connectivity", large=large, quiet=quiet, no_color=no_color):
-            conn = connectivity(cluster, options, port=port, protocol=proto if port is not None else None)
+            conn = connectivity(
+                cluster,
+                options,
+                port=port,
+                protocol=proto if port is not None else None,
+                external=not no_external,
+            )
         conn = dataclasses.replace(restrict_connectivity(conn, keep), warnings=notices + conn.warnings)
         if fmt is MatrixFormat.TEXT:
             render_connectivity(

@@ -453,8 +453,9 @@ def grouped(conn: Connectivity) -> Grouped:
 
 
 def _names(prefix: str, groups: tuple[int, ...], universe: range, what: str = "") -> str:
-    """``D1, D3``; ``all`` for every group of ``universe`` (the pod groups, or the range
-    groups: ``all ranges``); ``all but D2`` when that is shorter."""
+    """``D1, D3``; ``all destinations`` (``all sources``, ``all ranges``) for every group of
+    ``universe`` (the pod groups, or the range groups); ``all destinations but D2`` when that
+    is shorter."""
     total = len(universe)
     if len(groups) == total and total > 1:
         return f"all{what}"
@@ -469,14 +470,16 @@ def _side(view: Grouped, prefix: str, groups: tuple[int, ...], every: tuple[tupl
     ranges = view.is_external(every[groups[0]]) if groups else False
     n_pod_groups = bisect.bisect_left(every, True, key=view.is_external)  # pod groups come first
     universe = range(n_pod_groups, len(every)) if ranges else range(n_pod_groups)
-    return _names(prefix, groups, universe, " ranges" if ranges else "")
+    return _names(
+        prefix, groups, universe, " ranges" if ranges else (" sources" if prefix == "S" else " destinations")
+    )
 
 
 def _rule_parts(view: Grouped, rule: GroupedRule) -> tuple[str, str, str]:
     return (
         _side(view, "S", rule.sources, view.sources),
         _side(view, "D", rule.destinations, view.destinations),
-        rule.value.text(),
+        "all ports" if (text := rule.value.text()) == "all" else text,
     )
 
 
