@@ -28,11 +28,12 @@ from dataclasses import dataclass
 
 import z3
 
-from verifier.encode.inventory import Inventory, PodClass
+from verifier.encode.inventory import EncodedClass, Inventory
 from verifier.encode.terms import Terms
 from verifier.encode.vocab import ABSENT, KeyValues, Vocabulary
 from verifier.model import (
     NAMESPACE_NAME_LABEL,
+    AnalysisOptions,
     Cluster,
     Direction,
     IntervalSet,
@@ -74,6 +75,9 @@ class SymEndpoint:
 class Encoding:
     """Terms for one cluster and universe; build once, ask many properties.
 
+    ``options`` are the run's `AnalysisOptions`; the encoding reads ``ipblock_pods`` from
+    them (whether an ipBlock also matches pod addresses).
+
     Every method returns Z3 terms over the endpoints ``self.src`` / ``self.dst`` and the
     flow's ``self.port`` / ``self.proto``.
     """
@@ -84,15 +88,15 @@ class Encoding:
         vocab: Vocabulary,
         inventory: Inventory,
         universe: Universe,
+        options: AnalysisOptions,
         *,
-        ipblock_pods: bool,
         singled_pods: Sequence[str] = (),
     ) -> None:
         self.cluster = cluster
         self.vocab = vocab
         self.inventory = inventory
         self.universe = universe
-        self.ipblock_pods = ipblock_pods
+        self.options = options
         # A private context per encoding: Z3 hash-conses terms per context, so sharing the global
         # one would let an earlier query change the models (counterexamples) of a later one.
         self.ctx = z3.Context()
@@ -122,7 +126,7 @@ class Encoding:
         named = {inventory.by_pod[k] for k in singled_pods if k in inventory.by_pod}
         self.singled_classes = sorted(named | {c.index for c in inventory.classes if not self._covered(c)})
 
-    def _covered(self, cls: PodClass) -> bool:
+    def _covered(self, cls: EncodedClass) -> bool:
         """A hypothetical pod can stand for every pod of ``cls`` in every flow: same namespace,
         labels and named ports, and an address that decides alike — a free one of the same
         region, inside the pod space, with a second free one for the other end of a flow."""
@@ -158,7 +162,7 @@ class Encoding:
             ports_combo=z3.BitVec(f"{tag}.ports_combo", max(1, len(self.port_combos).bit_length()), self.ctx),
         )
 
-    def _class_term(self, ep: SymEndpoint, cls: PodClass) -> z3.BoolRef:
+    def _class_term(self, ep: SymEndpoint, cls: EncodedClass) -> z3.BoolRef:
         """The endpoint is a pod of ``cls``. Labels follow from the namespace name and the
         label/port tuple indices (see `_namespace_labels`, `_combos`), so a class fixes only those."""
         t = self.t
@@ -174,7 +178,7 @@ class Encoding:
             parts.append(t.in_ranges(ep.region, [(r, r) for r in cls.regions]))
         return t.and_(parts)
 
-    def _combos(self, ep: SymEndpoint, classes: Sequence[PodClass]) -> z3.BoolRef:
+    def _combos(self, ep: SymEndpoint, classes: Sequence[EncodedClass]) -> z3.BoolRef:
         """Each label (and named-port) tuple index fixes the label codes (and port numbers)."""
         t = self.t
         out = []
@@ -254,13 +258,13 @@ class Encoding:
 
         return self._memo("takes_free_address", ep, build)
 
-    def domain(self, ep: SymEndpoint, classes: Sequence[PodClass] | None = None) -> z3.BoolRef:
+    def domain(self, ep: SymEndpoint, classes: Sequence[EncodedClass] | None = None) -> z3.BoolRef:
         """Which endpoints exist. ``classes`` narrows the inventory pods (None = all)."""
         if classes is None:
             return self._memo("domain", ep, lambda: self._build_domain(ep, None))
         return self._build_domain(ep, classes)
 
-    def _build_domain(self, ep: SymEndpoint, classes: Sequence[PodClass] | None) -> z3.BoolRef:
+    def _build_domain(self, ep: SymEndpoint, classes: Sequence[EncodedClass] | None) -> z3.BoolRef:
         t = self.t
         external = t.and_(
             [
@@ -452,7 +456,7 @@ class Encoding:
         t = self.t
         if peer.ip_block is not None:
             inside = self.at(ep, peer.ip_block.ranges())
-            term = inside if self.ipblock_pods else t.and_([t.not_(ep.is_pod), inside])
+            term = inside if self.options.ipblock_pods else t.and_([t.not_(ep.is_pod), inside])
         else:
             ns_term = (
                 self.in_namespace(ep, namespace)

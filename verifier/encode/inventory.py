@@ -79,8 +79,10 @@ class Regions:
 
 
 @dataclass
-class PodClass:
-    """Pods the encoding cannot tell apart; ``members`` keep input order."""
+class EncodedClass:
+    """The encoding's class of pods: pods it cannot tell apart — one namespace, the same
+    label codes and named-port values, the same address regions. ``members`` keep input
+    order. (`verifier.engine.classes.PodClass` is the concrete engine's class.)"""
 
     index: int
     namespace: str
@@ -110,12 +112,12 @@ class Inventory:
     that one such endpoint, or two of them in one region, can be placed.
     """
 
-    classes: list[PodClass]
+    classes: list[EncodedClass]
     regions: Regions
     pod_space: IntervalSet
     external_space: IntervalSet
     by_pod: dict[str, int]  # Pod.key -> class index
-    first_single: int  # classes[first_single:] offer one pod only (`PodClass.several` is False)
+    first_single: int  # classes[first_single:] offer one pod only (`EncodedClass.several` is False)
     free_one: list[tuple[int, int]] = field(default_factory=list)  # region index ranges
     free_two: list[tuple[int, int]] = field(default_factory=list)
     _by_namespace: dict[str, list[int]] = field(default_factory=dict, repr=False)
@@ -173,7 +175,7 @@ def build_inventory(
         peer.pod for p in properties for peer in (p.sources or ()) + (p.destinations or ()) if peer.pod
     }
 
-    classes: dict[tuple[object, ...], PodClass] = {}
+    classes: dict[tuple[object, ...], EncodedClass] = {}
     used: dict[int, set[int]] = {}
     ns_codes_cache: dict[str, tuple[int, ...]] = {}
     for pod in cluster.pods:
@@ -192,7 +194,7 @@ def build_inventory(
         key = (pod.namespace, pod_codes, ports, region_ids, pod.key if pod.key in singled else None)
         cls = classes.get(key)
         if cls is None:
-            cls = PodClass(len(classes), pod.namespace, pod_codes, ns_codes, ports, region_ids)
+            cls = EncodedClass(len(classes), pod.namespace, pod_codes, ns_codes, ports, region_ids)
             classes[key] = cls
         cls.members.append(pod)
 
@@ -253,4 +255,4 @@ def free_address(
     return None
 
 
-__all__ = ["Inventory", "PodClass", "Regions", "build_inventory", "free_address", "network_range"]
+__all__ = ["EncodedClass", "Inventory", "Regions", "build_inventory", "free_address", "network_range"]

@@ -75,7 +75,7 @@ class Analysis:
                 self._vocab,
                 self._inventory,
                 universe,
-                ipblock_pods=self.options.ipblock_pods,
+                self.options,
                 singled_pods=singled,
             )
             self._encodings[universe] = enc

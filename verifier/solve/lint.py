@@ -24,24 +24,60 @@ from collections.abc import Sequence
 
 import z3
 
-from verifier.encode import Encoding
-from verifier.model import Direction, NetworkPolicy, Peer, Rule
-from verifier.solve.gate import Answer, check, make_solver
+from verifier.encode import Encoding, build_inventory, build_vocabulary
+from verifier.model import (
+    AnalysisOptions,
+    Cluster,
+    Direction,
+    IntervalSet,
+    NetworkPolicy,
+    Peer,
+    Rule,
+    Universe,
+)
+from verifier.solve.solver import Answer, check, make_solver
 
 
 class LintSolver:
-    """``enc`` answers the redundancy questions in its universe; ``any_enc`` (the `any`
-    universe) answers "can this selector/peer ever match"."""
+    """Lint's Z3 questions over ``cluster``, asked with plain arguments and answered with an
+    `Answer`: no Z3 term leaves this class.
 
-    def __init__(self, enc: Encoding, any_enc: Encoding, *, timeout_s: float, rlimit: int = 0) -> None:
-        self.enc = enc
-        self.any_enc = any_enc
-        self.timeout_s = timeout_s
-        self.rlimit = rlimit
+    It builds one encoding in ``universe`` (the redundancy questions) and, unless that is
+    already `any`, one in the `any` universe ("can this selector/peer ever match")."""
+
+    def __init__(self, cluster: Cluster, options: AnalysisOptions, universe: Universe) -> None:
+        vocab = build_vocabulary(cluster, ())
+        inventory = build_inventory(cluster, vocab, (), options)
+        self.enc = Encoding(cluster, vocab, inventory, universe, options)
+        self.any_enc = (
+            self.enc
+            if universe is Universe.ANY
+            else Encoding(cluster, vocab, inventory, Universe.ANY, options)
+        )
+        self.timeout_s = options.timeout_s
+        self.rlimit = options.rlimit
         self.calls = 0
         self._solvers: dict[int, z3.Solver] = {}
         self._domains: dict[tuple[str, Direction], z3.BoolRef] = {}
         self._by_namespace: dict[int, tuple[Sequence[NetworkPolicy], dict[str, list[NetworkPolicy]]]] = {}
+
+    @property
+    def external_space(self) -> IntervalSet:
+        """The addresses an external endpoint may have (no input pod has them)."""
+        return self.enc.inventory.external_space
+
+    def external_region_addresses(self) -> list[int]:
+        """One external address (as an address key) per atomic region of the ipBlock
+        boundaries, in region order: no ipBlock tells two addresses of a region apart, so
+        these decide "some external address" exactly."""
+        inventory = self.enc.inventory
+        found = []
+        for i in range(len(inventory.regions)):
+            lo, hi = inventory.regions.interval(i)
+            first = IntervalSet.of([(lo, hi)]).intersection(inventory.external_space).first()
+            if first is not None:
+                found.append(first)
+        return found
 
     def _sat(self, *terms: z3.BoolRef) -> Answer:
         # One incremental solver per encoding, each question in its own push/pop frame: the

@@ -14,16 +14,16 @@ naming the empty side, never a vacuous ``holds`` (design.md §2).
 
 from __future__ import annotations
 
-from verifier.encode import Encoding, PodClass
+from verifier.encode import EncodedClass, Encoding
 from verifier.model import Cluster, Direction, NetworkPolicy, Universe
 from verifier.oracle import decide
 from verifier.results import Decision, Flow, PropertyResult, Verdict
 from verifier.solve.decode import decode_flow
-from verifier.solve.gate import Answer, check, make_solver
+from verifier.solve.solver import Answer, check, make_solver
 from verifier.spec import Expect, Property, SpecPeer
 
 
-def _class_in_peer(cluster: Cluster, cls: PodClass, peer: SpecPeer) -> bool:
+def _class_in_peer(cluster: Cluster, cls: EncodedClass, peer: SpecPeer) -> bool:
     """Whether a property peer may contain the pods of a class (members agree on every
     mentioned label). Not `SpecPeer.contains`: a namespace the input only references *may*
     match a namespace selector, whatever labels it is shown with."""
@@ -41,16 +41,18 @@ def _class_in_peer(cluster: Cluster, cls: PodClass, peer: SpecPeer) -> bool:
     return peer.pod_selector is None or peer.pod_selector.matches(sample.labels)
 
 
-def _scoped_classes(cluster: Cluster, enc: Encoding, peers: tuple[SpecPeer, ...] | None) -> list[PodClass]:
+def _scoped_classes(
+    cluster: Cluster, enc: Encoding, peers: tuple[SpecPeer, ...] | None
+) -> list[EncodedClass]:
     classes = enc.inventory.classes
     if peers is None:
         return classes
     return [c for c in classes if any(_class_in_peer(cluster, c, p) for p in peers)]
 
 
-def _selecting(cluster: Cluster, classes: list[PodClass], direction: Direction) -> list[NetworkPolicy]:
+def _selecting(cluster: Cluster, classes: list[EncodedClass], direction: Direction) -> list[NetworkPolicy]:
     """Policies of ``direction`` that select at least one of ``classes``."""
-    by_ns: dict[str, list[PodClass]] = {}
+    by_ns: dict[str, list[EncodedClass]] = {}
     for c in classes:
         by_ns.setdefault(c.namespace, []).append(c)
     out = []

@@ -45,7 +45,7 @@ from verifier.results import (
     RegionStatus,
 )
 from verifier.solve.decode import decode_flow
-from verifier.solve.gate import Answer, check, make_solver
+from verifier.solve.solver import Answer, check, make_solver
 
 # None = free; a frozenset = allowed values; a pair = closed interval.
 Constraint = frozenset[int] | tuple[int, int] | None
