@@ -41,7 +41,8 @@ from verifier.model import AnalysisOptions, Cluster, Pod, Universe, key_to_ip
 from verifier.model.ip import V6_OFFSET
 from verifier.oracle import decide, external_endpoint, pod_endpoint
 from verifier.results import EndpointKind, Flow, FlowRegion, RegionList, RegionStatus
-from verifier.solve.regions import Box, Constraint, Dim, describe
+from verifier.solve.box import Box, Constraint, Dim
+from verifier.solve.box_description import describe
 
 
 def applicable(enc: Encoding) -> bool:
