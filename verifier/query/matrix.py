@@ -13,11 +13,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from verifier.engine import compute_matrix
-from verifier.engine.bits import gather_columns
-from verifier.engine.connectivity import Connectivity, compute_connectivity, compute_port_connectivity
+from verifier.engine.connectivity import compute_connectivity, compute_port_connectivity
 from verifier.errors import UsageError
 from verifier.model import AnalysisOptions, Cluster, LabelSelector, Protocol
-from verifier.results import MatrixResult
+from verifier.results import Connectivity, MatrixResult
+from verifier.results.bits import gather_columns
 
 
 def matrix(cluster: Cluster, port: int, protocol: Protocol, options: AnalysisOptions) -> MatrixResult:

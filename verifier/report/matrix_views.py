@@ -33,8 +33,10 @@ from typing import TextIO
 from rich.console import Console
 from rich.text import Text
 
-from verifier.engine.bits import from_indices, iter_bits, transpose
-from verifier.engine.connectivity import (
+from verifier.model import Protocol
+from verifier.report.text import render_warnings
+from verifier.results.bits import from_indices, iter_bits, transpose
+from verifier.results.connectivity import (
     NOTHING,
     Connection,
     Connectivity,
@@ -42,8 +44,6 @@ from verifier.engine.connectivity import (
     PortMap,
     ranges_text,
 )
-from verifier.model import Protocol
-from verifier.report.text import render_warnings
 
 CONNECTIVITY_SCHEMA = "netverify.connectivity/v1"
 

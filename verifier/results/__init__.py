@@ -553,3 +553,13 @@ class ExposureResult(BaseModel):
     regions: RegionList
     seconds: float = 0.0
     warnings: tuple[str, ...] = ()
+
+
+# The connectivity relation (`matrix` without --port, docs/matrix.md) and the bitset helpers
+# it and its views use live in `verifier.results.connectivity` and `verifier.results.bits`.
+from verifier.results.connectivity import NOTHING as NOTHING  # noqa: E402
+from verifier.results.connectivity import Connection as Connection  # noqa: E402
+from verifier.results.connectivity import Connectivity as Connectivity  # noqa: E402
+from verifier.results.connectivity import ExternalConnectivity as ExternalConnectivity  # noqa: E402
+from verifier.results.connectivity import portmap_text as portmap_text  # noqa: E402
+from verifier.results.connectivity import ranges_text as ranges_text  # noqa: E402
