@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from verifier.engine.bits import full, iter_bits
-from verifier.engine.matrix import Prepared, ports_match_everywhere, rule_ports_match
+from verifier.engine.columns import Prepared, ports_match_everywhere, rule_ports_match
 from verifier.model import AnalysisOptions, Cluster, Direction, IntervalSet, Protocol, Rule
 from verifier.model.ip import V4_SPACE, V6_SPACE, ip_key, same_family
 
