@@ -33,32 +33,43 @@ Decisions, stated once:
   a Problem naming both locations. Any other duplicate object is a Problem.
 - Namespaces always carry ``kubernetes.io/metadata.name=<name>``; one referenced but not
   declared exists with only that label (``declared=False``) and gets one Notice.
+
+This module reads documents, dispatches on kind and keeps the namespaces; what is skipped
+and the summary of it is `verifier.load.skipped`, the HPA and owner bookkeeping that decides
+which templates are endpoints is `verifier.load.workloads`.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, TextIO
 
-from verifier.errors import IGNORED_KIND_PHRASE, InputError, Location, Notice, Problem, UsageError
+from verifier.errors import InputError, Location, Notice, Problem
 from verifier.load import checks
 from verifier.load.checks import Ctx, Diagnostics, LabelCache, show
 from verifier.load.inventory import Entry, parse_pod, parse_workload
-from verifier.load.kinds import MODELLED_KINDS, NETWORK_POLICY_API, KindClass, api_group, classify
+from verifier.load.kinds import NETWORK_POLICY_API, KindClass, classify
 from verifier.load.policy import parse_policy
 from verifier.load.reader import Document, LocatedDict, locate, parse_text, read_files
+from verifier.load.skipped import (
+    ignore_matches,
+    ignore_name,
+    object_like,
+    parse_ignore_kinds,
+    some_names,
+    summary_notices,
+    templated,
+)
+from verifier.load.workloads import (
+    DEFAULT_NAMESPACE,
+    apply_autoscalers,
+    read_autoscaler,
+    represented_templates,
+)
 from verifier.model import NAMESPACE_NAME_LABEL, Cluster, Namespace, NetworkPolicy
-from verifier.model.words import plural
 
-DEFAULT_NAMESPACE = "default"
 AUTOSCALING_API = "autoscaling/"
-
-_MODELLED_LOWER = frozenset(k.lower() for k in MODELLED_KINDS)
-
-# How many file names a summary line shows before "and N more".
-_SUMMARY_NAMES = 6
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,7 +155,7 @@ class _ClusterLoader:
             per_kind[kind] = per_kind.get(kind, 0) + 1
             self.skipped_first.setdefault(ctx.file, ctx.at(data))
             if kind == "HorizontalPodAutoscaler" and api.startswith(AUTOSCALING_API):
-                self._autoscaler(ctx, data)
+                read_autoscaler(ctx, data, self.autoscaled)
             return
         if kind_class is not KindClass.MODELLED:
             self._not_modelled(ctx, data, kind, api, kind_class)
@@ -300,186 +311,7 @@ class _ClusterLoader:
             f"duplicate Namespace {show(name)} with different labels ({', '.join(differ)}): also defined at {first}",
         )
 
-    def _autoscaler(self, ctx: Ctx, data: dict[Any, Any]) -> None:
-        """Record the workload an HPA may scale to two pods or more (``maxReplicas`` ≥ 2);
-        the fields read are type-checked like any other."""
-        meta = checks.mapping(ctx, data.get("metadata"), "metadata", data) or {}
-        ctx.where = ctx.at(meta) if isinstance(meta, LocatedDict) else ctx.at(data)
-        name, namespace = meta.get("name"), meta.get("namespace")
-        if namespace is None:
-            namespace = DEFAULT_NAMESPACE
-        shown = name if isinstance(name, str) and name else "<unnamed>"
-        ctx.obj = f"HorizontalPodAutoscaler {namespace if isinstance(namespace, str) else '?'}/{shown}"
-        before = ctx.problem_count
-        if not isinstance(namespace, str):
-            ctx.problem(data, "metadata.namespace", f"must be a string, got {show(namespace)}")
-        spec = checks.mapping(ctx, data.get("spec"), "spec", data)
-        if spec is None:
-            if ctx.problem_count == before:
-                ctx.problem(data, "spec", "required field is missing (scaleTargetRef, maxReplicas)")
-            return
-        here = spec if isinstance(spec, LocatedDict) else data
-        ref = checks.mapping(ctx, spec.get("scaleTargetRef"), "spec.scaleTargetRef", here)
-        target: list[str] = []
-        if ref is None:
-            if spec.get("scaleTargetRef") is None:
-                ctx.problem(here, "spec.scaleTargetRef", "required field is missing")
-        else:
-            ref_here = ref if isinstance(ref, LocatedDict) else here
-            for key in ("kind", "name"):
-                value = ref.get(key)
-                if not isinstance(value, str) or not value:
-                    ctx.problem(
-                        ref_here,
-                        f"spec.scaleTargetRef.{key}",
-                        f"must be a non-empty string, got {show(value)}",
-                    )
-                else:
-                    target.append(value)
-        most = spec.get("maxReplicas")
-        if most is None:
-            ctx.problem(here, "spec.maxReplicas", "required field is missing")
-        elif not checks.is_int(most) or not 1 <= most <= 2**31 - 1:
-            ctx.problem(here, "spec.maxReplicas", f"must be an integer of at least 1, got {show(most)}")
-        if ctx.problem_count != before or len(target) != 2 or not checks.is_int(most):
-            return
-        if most >= 2 and isinstance(namespace, str):
-            self.autoscaled.setdefault((namespace, target[0], target[1]), ctx.where)
-
-    def _apply_autoscalers(self) -> None:
-        """A workload an HPA may scale to two pods or more is replicated (one scaled to
-        zero stays without pods: an HPA does not scale up from zero)."""
-        for entry in self.entries:
-            if entry.kind == "Pod" or entry.pod is None or entry.pod.replicated:
-                continue
-            if (entry.namespace, entry.kind, entry.name) in self.autoscaled:
-                entry.pod = entry.pod.model_copy(update={"replicated": True})
-
     # --- whole-input passes -------------------------------------------------------------
-
-    def _drop_represented_templates(self) -> set[int]:
-        """Indices (into ``entries``) of workload templates that other entries stand for."""
-        workloads: dict[tuple[str, str, str], int] = {}
-        for i, entry in enumerate(self.entries):
-            if entry.kind != "Pod":
-                workloads[(entry.namespace, entry.kind, entry.name)] = i
-
-        def owner_index(entry: Entry) -> int | None:
-            if entry.owner is None:
-                return None
-            found = workloads.get((entry.namespace, entry.owner.kind, entry.owner.name))
-            if found is None and entry.owner.kind == "ReplicaSet" and entry.template_hash:
-                suffix = "-" + entry.template_hash
-                if entry.owner.name.endswith(suffix):
-                    deployment = entry.owner.name[: -len(suffix)]
-                    found = workloads.get((entry.namespace, "Deployment", deployment))
-            return found
-
-        dropped: set[int] = set()
-        live_pods: dict[int, int] = {}
-        for i, entry in enumerate(self.entries):
-            if entry.kind == "Pod":
-                if entry.pod is None:
-                    continue  # excluded pods (finished, host network) do not stand for a template
-                top = owner_index(entry)
-                hops = 0
-                while top is not None and hops < 16:
-                    parent = owner_index(self.entries[top])
-                    if parent is None:
-                        break
-                    top, hops = parent, hops + 1
-                if top is not None:
-                    live_pods[top] = live_pods.get(top, 0) + 1
-            else:
-                owner = owner_index(entry)
-                if owner is not None:
-                    dropped.add(i)
-                    if entry.pod is not None or entry.scaled_to_zero:
-                        boss = self.entries[owner]
-                        self.diag.notices.append(
-                            Notice(
-                                entry.location,
-                                f"{entry.kind} {entry.namespace}/{entry.name}",
-                                f"pod template not used as an endpoint: managed by {boss.kind} "
-                                f"{boss.name}, which is in the input",
-                            )
-                        )
-                elif entry.scaled_to_zero:
-                    self.diag.notices.append(
-                        Notice(
-                            entry.location,
-                            f"{entry.kind} {entry.namespace}/{entry.name}",
-                            f"scaled to zero: no pods ({entry.scaled_to_zero}), so its pod template is not an endpoint",
-                        )
-                    )
-        for i, count in live_pods.items():
-            entry = self.entries[i]
-            if i in dropped or entry.pod is None:
-                continue
-            dropped.add(i)
-            self.diag.notices.append(
-                Notice(
-                    entry.location,
-                    f"{entry.kind} {entry.namespace}/{entry.name}",
-                    f"pod template not used as an endpoint: {count} of its pods are in the input",
-                )
-            )
-        return dropped
-
-    def _summary_notices(self) -> None:
-        """One note for everything skipped as harmless, one warning for Helm templates, one
-        warning per ignored kind; ``verbose`` adds one note per file."""
-        kinds: dict[str, int] = {}
-        for per_kind in self.skipped.values():
-            for kind, count in per_kind.items():
-                kinds[kind] = kinds.get(kind, 0) + count
-        parts = []
-        if kinds:
-            total = sum(kinds.values())
-            counted = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0])))
-            parts.append(f"skipped {_neutral(total)}: {counted}")
-        if self.non_objects:
-            files = _some_names(list(self.non_objects))
-            parts.append(f"{_non_objects(len(self.non_objects))}: {files}")
-            if not kinds:
-                parts[-1] = "skipped " + parts[-1]
-        if parts:
-            more = "" if self.verbose else " (--verbose lists them)"
-            self.diag.notices.append(Notice(Location(""), "", "; and ".join(parts) + more, level="note"))
-        if self.verbose:
-            for file, per_kind in self.skipped.items():
-                counted = ", ".join(
-                    f"{n} {k}" for k, n in sorted(per_kind.items(), key=lambda kv: (-kv[1], kv[0]))
-                )
-                total = sum(per_kind.values())
-                message = f"skipped {_neutral(total)}: {counted}"
-                self.diag.notices.append(Notice(self.skipped_first[file], "", message, level="note"))
-            for file in self.non_objects:
-                self.diag.notices.append(
-                    Notice(Location(file), "", "skipped: not a Kubernetes object", level="note")
-                )
-        if self.helm_files:
-            files = _some_names(self.helm_files)
-            self.diag.notices.append(
-                Notice(
-                    Location(""),
-                    "",
-                    f"skipped {plural(len(self.helm_files), 'file')} with Helm template syntax ({{{{ … }}}}): "
-                    f"{files}; render the chart and check what it produces: "
-                    "helm template RELEASE CHART_DIR | netverify COMMAND -",
-                )
-            )
-        for shown, found in self.ignored_kinds.items():
-            where, obj, api = found[0]
-            which = obj if len(found) == 1 else f"{obj} and {len(found) - 1} more"
-            self.diag.notices.append(
-                Notice(
-                    where,
-                    "",
-                    f"{IGNORED_KIND_PHRASE}{shown}: left out {plural(len(found), 'object')} that may filter "
-                    f"traffic ({which}; {api}): results are as if it were absent",
-                )
-            )
 
     def _nothing_loadable(self) -> bool:
         return not (self.entries or self.policies or self.namespaces or self.skipped or self.ignored_kinds)
@@ -491,13 +323,22 @@ class _ClusterLoader:
                     Location(self.helm_files[0]),
                     "",
                     "",
-                    f"only Helm templates here ({_some_names(self.helm_files)}): they are not manifests "
+                    f"only Helm templates here ({some_names(self.helm_files)}): they are not manifests "
                     "until rendered; run helm template RELEASE CHART_DIR | netverify COMMAND -",
                 )
             )
-        self._summary_notices()
-        self._apply_autoscalers()
-        dropped = self._drop_represented_templates()
+        self.diag.notices.extend(
+            summary_notices(
+                skipped=self.skipped,
+                skipped_first=self.skipped_first,
+                non_objects=self.non_objects,
+                helm_files=self.helm_files,
+                ignored_kinds=self.ignored_kinds,
+                verbose=self.verbose,
+            )
+        )
+        apply_autoscalers(self.entries, self.autoscaled)
+        dropped = represented_templates(self.entries, self.diag.notices)
         pods = tuple(e.pod for i, e in enumerate(self.entries) if e.pod is not None and i not in dropped)
         namespaces = dict(self.namespaces)
         for name, where in self.ns_refs.items():
@@ -543,101 +384,6 @@ class _ClusterLoader:
             return
         for doc in docs:
             self.document(doc)
-
-
-def _neutral(count: int) -> str:
-    return (
-        "1 object that does not change traffic"
-        if count == 1
-        else f"{count} objects that do not change traffic"
-    )
-
-
-def _non_objects(count: int) -> str:
-    return (
-        "1 file that is not a Kubernetes object"
-        if count == 1
-        else f"{count} files that are not Kubernetes objects"
-    )
-
-
-def _some_names(files: Sequence[str]) -> str:
-    names = [os.path.basename(f) if f != "-" else f for f in files[:_SUMMARY_NAMES]]
-    rest = len(files) - len(names)
-    return ", ".join(names) + (f" and {rest} more" if rest > 0 else "")
-
-
-def object_like(data: Any) -> bool:
-    """Whether a top-level document is meant as a Kubernetes object: a mapping with two of
-    ``apiVersion``, ``kind``, ``metadata``, ``spec``. Chart.yaml, values.yaml, a spec file or a
-    tool's JSON output are not, and are skipped; a broken manifest is, and gets Problems."""
-    if not isinstance(data, dict):
-        return False
-    return sum(1 for key in ("apiVersion", "kind", "metadata", "spec") if key in data) >= 2
-
-
-# What a chart never templates but a cluster dump holds in bulk (and may quote templates in).
-_NOT_TEMPLATED = frozenset({"status", "managedFields", "annotations"})
-
-
-def _mentions_template(value: Any, depth: int = 0) -> bool:
-    if isinstance(value, str):
-        return "{{" in value
-    if depth > 200:
-        return False
-    if isinstance(value, dict):
-        return any(
-            _mentions_template(k, depth + 1) or _mentions_template(v, depth + 1)
-            for k, v in value.items()
-            if k not in _NOT_TEMPLATED
-        )
-    if isinstance(value, list):
-        return any(_mentions_template(v, depth + 1) for v in value)
-    return False
-
-
-def templated(data: Any) -> bool:
-    """Whether a parsed document carries Helm template syntax where it matters: anywhere but
-    in a traffic-neutral object (a ConfigMap may well hold Go templates of its own)."""
-    if isinstance(data, list):
-        return any(templated(item) for item in data)
-    if isinstance(data, dict):
-        kind, api = data.get("kind"), data.get("apiVersion")
-        if kind == "List" and isinstance(data.get("items"), list):
-            return any(templated(item) for item in data["items"])
-        if isinstance(kind, str) and isinstance(api, str) and classify(kind, api) is KindClass.NEUTRAL:
-            return False
-    return _mentions_template(data)
-
-
-def parse_ignore_kinds(values: Sequence[str]) -> list[tuple[str, str | None]]:
-    """``--ignore-kind`` values: ``KIND`` or ``KIND.GROUP`` (kubectl's resource.group form),
-    case-insensitive. A kind this tool models cannot be ignored: a `UsageError`."""
-    out: list[tuple[str, str | None]] = []
-    for raw in values:
-        text = raw.strip()
-        kind, dot, group = text.partition(".")
-        if not kind or (dot and not group):
-            raise UsageError(f"--ignore-kind {raw!r}: expected KIND or KIND.GROUP (e.g. CiliumNetworkPolicy)")
-        lower = kind.lower()
-        if lower in _MODELLED_LOWER and (lower != "networkpolicy" or group.lower() == "networking.k8s.io"):
-            raise UsageError(
-                f"--ignore-kind {raw!r}: {kind} is modelled; --ignore-kind only leaves out kinds "
-                "this tool does not model (use --exclude GLOB to leave out files)"
-            )
-        out.append((kind.lower(), group.lower() if dot else None))
-    return out
-
-
-def ignore_matches(ignore: Sequence[tuple[str, str | None]], kind: str, api: str) -> bool:
-    lower, group = kind.lower(), api_group(api).lower()
-    return any(k == lower and (g is None or g == group) for k, g in ignore)
-
-
-def ignore_name(kind: str, api: str) -> str:
-    """How to name the kind to ``--ignore-kind``: its name, or ``KIND.GROUP`` when the name
-    alone is a modelled kind (Calico's and Antrea's NetworkPolicy)."""
-    return f"{kind}.{api_group(api)}" if kind in MODELLED_KINDS else kind
 
 
 def load_cluster(
