@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from verifier.errors import Location
-from verifier.load import checks
+from verifier.load import checks, policy_fields
 from verifier.load.checks import Ctx, LabelCache, join, show
 from verifier.load.reader import LocatedDict
 from verifier.model import ContainerPort, IPAddress, Pod, Protocol, parse_ip
@@ -148,7 +148,7 @@ def _container_ports(
                 if proto_raw is None or proto_raw == "TCP":
                     proto = _TCP
                 else:
-                    parsed = checks.protocol(ctx, proto_raw, f"{ppath}.protocol", here)
+                    parsed = policy_fields.protocol(ctx, proto_raw, f"{ppath}.protocol", here)
                     if parsed is None:
                         continue
                     proto = parsed

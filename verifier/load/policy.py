@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from verifier.load import checks
+from verifier.load import checks, policy_fields
 from verifier.load.checks import Ctx, join, show
 from verifier.load.reader import LocatedDict
 from verifier.model import EVERYTHING, Direction, NetworkPolicy, Peer, Rule
@@ -29,7 +29,7 @@ _DIRECTIONS = {d.value: d for d in Direction}
 def parse_peer(ctx: Ctx, value: Any, path: str, node: object) -> Peer | None:
     """A `NetworkPolicyPeer`: selectors (AND-ed) or an ipBlock, never both, never empty."""
     before = ctx.problem_count
-    head = checks.peer_head(
+    head = policy_fields.peer_head(
         ctx,
         value,
         path,
@@ -43,8 +43,10 @@ def parse_peer(ctx: Ctx, value: Any, path: str, node: object) -> Peer | None:
     if head.ip_block is not None:
         return Peer.model_construct(ip_block=head.ip_block)
     raw, here = head.raw, head.here
-    pods = checks.selector(ctx, raw.get("podSelector"), join(path, "podSelector"), here)
-    namespaces = checks.selector(ctx, raw.get("namespaceSelector"), join(path, "namespaceSelector"), here)
+    pods = policy_fields.selector(ctx, raw.get("podSelector"), join(path, "podSelector"), here)
+    namespaces = policy_fields.selector(
+        ctx, raw.get("namespaceSelector"), join(path, "namespaceSelector"), here
+    )
     if ctx.problem_count != before:
         return None
     return Peer.model_construct(pod_selector=pods, namespace_selector=namespaces, ip_block=None)
@@ -72,7 +74,7 @@ def _rule(ctx: Ctx, direction: Direction, index: int, value: Any, path: str, nod
         peer = parse_peer(ctx, item, join(join(path, peers_key), i), here)
         if peer is not None:
             peers.append(peer)
-    ports = checks.policy_ports(ctx, raw.get("ports"), join(path, "ports"), here)
+    ports = policy_fields.policy_ports(ctx, raw.get("ports"), join(path, "ports"), here)
     if ctx.problem_count != before:
         return None
     return Rule.model_construct(
@@ -108,7 +110,9 @@ def parse_policy(ctx: Ctx, doc: dict[Any, Any], namespace: str, name: str) -> Ne
         ctx.notice(here, "spec.podSelector is missing: read as {} (selects every pod in the namespace)")
         pod_selector = EVERYTHING
     else:
-        pod_selector = checks.selector(ctx, spec["podSelector"], "spec.podSelector", here) or EVERYTHING
+        pod_selector = (
+            policy_fields.selector(ctx, spec["podSelector"], "spec.podSelector", here) or EVERYTHING
+        )
     ingress = _rules(ctx, Direction.INGRESS, spec.get("ingress"), "spec.ingress", here)
     egress = _rules(ctx, Direction.EGRESS, spec.get("egress"), "spec.egress", here)
     types_raw = checks.sequence(ctx, spec.get("policyTypes"), "spec.policyTypes", here)

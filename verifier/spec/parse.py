@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from verifier.errors import InputError, Location, Problem, UsageError
-from verifier.load import checks
+from verifier.load import checks, policy_fields
 from verifier.load.checks import Ctx, Diagnostics, join, show
 from verifier.load.reader import LocatedDict, read_documents
 from verifier.model import (
@@ -41,7 +41,7 @@ _UNIVERSES = {u.value: u for u in Universe}
 
 def _peer(ctx: Ctx, value: Any, path: str, node: object) -> SpecPeer | None:
     before = ctx.problem_count
-    head = checks.peer_head(
+    head = policy_fields.peer_head(
         ctx,
         value,
         path,
@@ -71,8 +71,8 @@ def _peer(ctx: Ctx, value: Any, path: str, node: object) -> SpecPeer | None:
                 ctx.problem(
                     here, join(path, "pod"), f"invalid namespace name {show(ns)} in {show(text)}: {err}"
                 )
-    ns_sel = checks.selector(ctx, raw.get("namespaceSelector"), join(path, "namespaceSelector"), here)
-    pod_sel = checks.selector(ctx, raw.get("podSelector"), join(path, "podSelector"), here)
+    ns_sel = policy_fields.selector(ctx, raw.get("namespaceSelector"), join(path, "namespaceSelector"), here)
+    pod_sel = policy_fields.selector(ctx, raw.get("podSelector"), join(path, "podSelector"), here)
     if ctx.problem_count != before:
         return None
     return SpecPeer(namespace=namespace, pod=pod, namespace_selector=ns_sel, pod_selector=pod_sel)
@@ -136,7 +136,7 @@ def _property(ctx: Ctx, value: Any, index: int, names: dict[str, Location]) -> P
         if raw["ports"] == []:
             ctx.problem(here, "ports", "empty list: omit 'ports' to mean every port and protocol")
         else:
-            ports = checks.policy_ports(ctx, raw["ports"], "ports", here)
+            ports = policy_fields.policy_ports(ctx, raw["ports"], "ports", here)
     if ctx.problem_count != before or expect is None or not isinstance(name, str):
         return None
     return Property(
