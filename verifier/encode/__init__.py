@@ -1,6 +1,7 @@
 """The only producer of Z3 terms (see `verifier.encode.encoding`)."""
 
-from verifier.encode.encoding import PROTOCOLS, Encoding, SymEndpoint
+from verifier.encode.domain import PROTOCOLS, FlowDomain, SymEndpoint
+from verifier.encode.encoding import Encoding
 from verifier.encode.inventory import EncodedClass, Inventory, Regions, build_inventory, free_address
 from verifier.encode.terms import Terms
 from verifier.encode.vocab import Vocabulary, build_vocabulary
@@ -9,6 +10,7 @@ __all__ = [
     "PROTOCOLS",
     "EncodedClass",
     "Encoding",
+    "FlowDomain",
     "Inventory",
     "Regions",
     "SymEndpoint",
