@@ -28,6 +28,7 @@ from verifier.model import AnalysisOptions, Cluster, Universe, merge_versions
 from verifier.oracle import decide
 from verifier.results import (
     BASELINE_NAME,
+    CheckReport,
     Flow,
     FlowRegion,
     PropertyResult,
@@ -138,6 +139,29 @@ def baseline_check(
     return result, added
 
 
+def with_baseline(
+    report: CheckReport,
+    old: Cluster,
+    new: Cluster,
+    properties: Sequence[Property],
+    options: AnalysisOptions,
+    *,
+    old_warnings: Sequence[str] = (),
+    old_paths: Sequence[str] = (),
+) -> CheckReport:
+    """``check --baseline``: ``report`` (of ``new``) plus the baseline pseudo-property
+    (`baseline_check`) as its last result; the old input's warnings are prefixed ``baseline:``."""
+    result, _ = baseline_check(old, new, properties, options, label=" ".join(old_paths))
+    warnings = tuple(report.warnings) + tuple(f"baseline: {w}" for w in old_warnings)
+    return report.model_copy(
+        update={
+            "results": (*report.results, result),
+            "warnings": warnings,
+            "seconds": report.seconds + result.seconds,
+        }
+    )
+
+
 __all__ = [
     "ALLOWING",
     "BASELINE_LOCATION",
@@ -146,4 +170,5 @@ __all__ = [
     "allowing_properties",
     "baseline_check",
     "region_rules",
+    "with_baseline",
 ]

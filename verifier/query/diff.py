@@ -33,23 +33,32 @@ def diff(
     max_regions: int = 20,
     warnings: Sequence[str] = (),
     method: str = "auto",
+    added_rules: bool = False,
 ) -> DiffResult:
     """Flows added and removed by going from ``old`` to ``new`` (as compact regions).
 
     ``method`` "auto": over an inventory where the engine is exact (`verifier.solve.enumdiff`)
     the differences are enumerated by set algebra, and only an empty side is left to Z3 (to
     prove it empty); "z3": every region is grown and the lists closed by solver queries.
+    With ``added_rules``, also the new rules that allow each added region's example
+    (`DiffResult.added_rules`; not counted in ``seconds``).
     """
     start = time.perf_counter()
     analysis = Analysis(new, options, old=old)
     added, removed = analysis.diff(max_regions=max_regions, method=method)
-    return DiffResult(
+    result = DiffResult(
         universe=analysis.universe(),
         added=added,
         removed=removed,
         seconds=time.perf_counter() - start,
         warnings=tuple(warnings) + analysis.notes,
     )
+    if added_rules:
+        from verifier.query.baseline import added_rules as rules_of
+
+        rules = rules_of(old, new, added.regions, ipblock_pods=options.ipblock_pods)
+        result = result.model_copy(update={"added_rules": tuple(rules)})
+    return result
 
 
 __all__ = ["CHECKS", "METHODS", "diff", "merge_versions"]

@@ -133,6 +133,28 @@ def resolve_port(text: str, destination: Endpoint) -> tuple[int, Protocol]:
     raise UsageError(f"--port {text!r}: explain needs one port (e.g. 6379/TCP), not a range")
 
 
+def resolve_endpoint(cluster: Cluster, text: str) -> tuple[str, str | None]:
+    """An ``ns/name`` endpoint completed to the inventory pod it names, and a note saying so.
+
+    A workload's pod template is ``ns/name[Kind]``; ``ns/name`` alone names it when exactly one
+    workload of that name is in the namespace and no pod is called exactly that. Several are a
+    `UsageError` listing them. Anything else (an IP, ``ns:…``, an exact key, an unknown name)
+    is returned as given: `parse_endpoint` reads and checks it.
+    """
+    text = text.strip()
+    if "/" not in text or text.startswith("ns:"):
+        return text, None
+    keys = {p.key for p in cluster.pods}
+    if text in keys:
+        return text, None
+    candidates = sorted(k for k in keys if k.startswith(text + "[") and k.endswith("]"))
+    if len(candidates) > 1:
+        raise UsageError(f"endpoint {text!r} is ambiguous; name one of: {', '.join(candidates)}")
+    if candidates:
+        return candidates[0], f"{text} is {candidates[0]} (the only workload of that name)"
+    return text, None
+
+
 def make_flow(cluster: Cluster, source: str, destination: str, port: str) -> Flow:
     """The concrete flow named on the command line."""
     src = parse_endpoint(cluster, source)
@@ -221,4 +243,4 @@ def explain(cluster: Cluster, flow: Flow, *, ipblock_pods: bool = True) -> Expla
     )
 
 
-__all__ = ["explain", "make_flow", "parse_endpoint", "resolve_port"]
+__all__ = ["explain", "make_flow", "parse_endpoint", "resolve_endpoint", "resolve_port"]

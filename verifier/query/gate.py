@@ -17,6 +17,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 
+from verifier.errors import UsageError
 from verifier.model import AnalysisOptions, Cluster, merge_versions
 from verifier.results import Flow, GateResult, GateStep, RegionStatus, Verdict
 from verifier.solve.analysis import Analysis
@@ -30,6 +31,21 @@ def _verdict_step(
     if verdict not in (Verdict.UNKNOWN, Verdict.ERROR):
         verdict = Verdict.HOLDS if verdict is want else Verdict.VIOLATED
     return GateStep(name=name, title=title, verdict=verdict, detail=detail, flow=flow)
+
+
+def choose_intent(properties: Sequence[Property], name: str | None, intent: str) -> Property:
+    """The property of the spec file ``intent`` that ``gate`` checks: the one called ``name``,
+    or its only one. Anything else is a `UsageError`."""
+    if name is not None:
+        chosen = [p for p in properties if p.name == name]
+        if not chosen:
+            raise UsageError(
+                f"--name {name!r}: no such property in {intent} ({', '.join(p.name for p in properties)})"
+            )
+        return chosen[0]
+    if len(properties) != 1:
+        raise UsageError(f"--intent {intent!r} has {len(properties)} properties; pick one with --name")
+    return properties[0]
 
 
 def gate(

@@ -10,6 +10,7 @@ of the whole input still decide every cell.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 
 from verifier.engine import compute_matrix
@@ -85,4 +86,35 @@ def restrict_connectivity(result: Connectivity, keep: Sequence[int]) -> Connecti
     return result.restricted(keep)
 
 
-__all__ = ["connectivity", "matrix", "restrict_connectivity", "restrict_matrix", "selected_endpoints"]
+def view(
+    cluster: Cluster,
+    options: AnalysisOptions,
+    *,
+    port: int | None = None,
+    protocol: Protocol | None = None,
+    keep: Sequence[int],
+    external: bool = True,
+    per_port: bool = False,
+    warnings: Sequence[str] = (),
+) -> MatrixResult | Connectivity:
+    """What ``matrix`` shows between the endpoints ``keep``: with ``port`` and ``per_port``
+    the one-port matrix (`matrix`), else the connectivity relation (`connectivity`: every
+    port, or ``port`` only) — restricted to ``keep``, ``warnings`` (the input's notices) first."""
+    proto = protocol or Protocol.TCP
+    if port is not None and per_port:
+        result = restrict_matrix(matrix(cluster, port, proto, options), keep)
+        return result.model_copy(update={"warnings": tuple(warnings) + result.warnings})
+    conn = connectivity(
+        cluster, options, port=port, protocol=proto if port is not None else None, external=external
+    )
+    return dataclasses.replace(restrict_connectivity(conn, keep), warnings=tuple(warnings) + conn.warnings)
+
+
+__all__ = [
+    "connectivity",
+    "matrix",
+    "restrict_connectivity",
+    "restrict_matrix",
+    "selected_endpoints",
+    "view",
+]

@@ -423,6 +423,9 @@ class DiffResult(BaseModel):
     removed: RegionList
     seconds: float = 0.0
     warnings: tuple[str, ...] = ()
+    #: Per added region, the new policies' rules that allow its example flow; None when not
+    #: asked for (only the Markdown and SARIF reports list them).
+    added_rules: tuple[tuple[RuleRef, ...], ...] | None = None
 
     def check_verdict(self, check: str) -> Verdict:
         """``equivalent`` (nothing added or removed) / ``no-new-access`` (nothing added)."""
