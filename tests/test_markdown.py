@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from verifier.cli.common import PROGRESS_MIN_PROPERTIES, progress_bar
 from verifier.errors import Location
 from verifier.model import Direction, Protocol, Universe
+from verifier.report.console import PROGRESS_MIN_PROPERTIES, progress_bar
 from verifier.report.markdown import HOLDS_INLINE, check_markdown, code, findings_markdown
 from verifier.report.sarif import Finding, Level
 from verifier.results import CheckReport, Endpoint, EndpointKind, Flow, PropertyResult, RuleRef, Verdict

@@ -643,8 +643,15 @@ def _primary_uris(doc: dict[str, Any]) -> list[tuple[str, int]]:
 
 def test_results_without_a_file_go_to_the_first_input_manifest(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT)
-    # A directory stands for its first manifest in the loader's (sorted) order.
-    doc = check_sarif(UNLOCATED, inputs=[SEED, "specs/seed.yaml"])
+    from verifier.cli.common import input_files
+
+    # The writer gets files (it imports no loader): the CLI expands a directory into its
+    # manifests in the loader's (sorted) order, so it stands for its first manifest.
+    assert input_files([SEED, "specs/seed.yaml"])[:2] == (
+        f"{SEED}/namespaces.yaml",
+        f"{SEED}/networkpolicy.yaml",
+    )
+    doc = check_sarif(UNLOCATED, inputs=input_files([SEED, "specs/seed.yaml"]))
     validate(doc)
     assert _primary_uris(doc) == [(f"{SEED}/namespaces.yaml", 1)] * 3
     doc = check_sarif(UNLOCATED, inputs=[f"{SEED}/pods.yaml"])
@@ -652,7 +659,7 @@ def test_results_without_a_file_go_to_the_first_input_manifest(monkeypatch: pyte
     validate(check_sarif(UNLOCATED, inputs=["-"]))
     assert _primary_uris(check_sarif(UNLOCATED, inputs=["-"])) == [("stdin", 1)] * 3
     # Absolute inputs below the working directory are made relative.
-    doc = check_sarif(UNLOCATED, inputs=[str(ROOT / SEED)])
+    doc = check_sarif(UNLOCATED, inputs=input_files([str(ROOT / SEED)]))
     assert _primary_uris(doc) == [(f"{SEED}/namespaces.yaml", 1)] * 3
 
 
@@ -687,7 +694,9 @@ def test_lint_and_diff_without_files_use_the_inputs(monkeypatch: pytest.MonkeyPa
             ),
         ),
     )
-    doc = lint_sarif(report, inputs=[SEED_V2])
+    from verifier.cli.common import input_files
+
+    doc = lint_sarif(report, inputs=input_files([SEED_V2]))
     validate(doc)
     assert _primary_uris(doc) == [(f"{SEED_V2}/namespaces.yaml", 1)]
     validate(lint_sarif(report))
@@ -703,7 +712,7 @@ def test_lint_and_diff_without_files_use_the_inputs(monkeypatch: pytest.MonkeyPa
         added=RegionList(status=RegionStatus.COMPLETE, regions=(region,)),
         removed=RegionList(status=RegionStatus.COMPLETE),
     )
-    doc = diff_sarif(diff, [()], inputs=[SEED_V2, SEED])
+    doc = diff_sarif(diff, [()], inputs=input_files([SEED_V2, SEED]))
     validate(doc)
     assert _primary_uris(doc) == [(f"{SEED_V2}/namespaces.yaml", 1)]
     validate(diff_sarif(diff, [()]))

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Annotated, TextIO
+from typing import TYPE_CHECKING, Annotated
 
-import typer
+import typer  # noqa: TID251 - the CLI is the typer layer
 
 from verifier.cli.common import (
     AssumeNamespacesOpt,
@@ -27,14 +28,12 @@ from verifier.cli.common import (
     VerboseOpt,
     analysis_options,
     app,
-    console_for,
+    emit,
     exit_code,
     guarded,
+    input_files,
     load_input,
-    open_output,
     parse_reports,
-    progress_bar,
-    stderr_console,
 )
 from verifier.errors import InputError, UsageError
 
@@ -43,40 +42,6 @@ if TYPE_CHECKING:
     from verifier.model import AnalysisOptions
     from verifier.results import CheckReport
     from verifier.spec import Property
-
-
-def write_report(
-    report: CheckReport,
-    fmt: CheckFormat,
-    out: TextIO,
-    *,
-    strict: bool,
-    quiet: bool,
-    no_color: bool,
-    command: str,
-    inputs: Sequence[str] = (),
-) -> None:
-    """Render ``report`` in ``fmt`` to ``out``; ``quiet`` shrinks the text format to its summary
-    line; ``inputs`` (the command line's paths) locate SARIF results that have no file of their own."""
-    from verifier.report import render_check, summary_line, write_check_json
-    from verifier.report.junit import write_check_junit
-    from verifier.report.markdown import write_check_markdown
-    from verifier.report.sarif import write_check_sarif
-
-    if fmt is CheckFormat.JSON:
-        write_check_json(report, out)
-    elif fmt is CheckFormat.JUNIT:
-        write_check_junit(report, out, strict=strict)
-    elif fmt is CheckFormat.SARIF:
-        write_check_sarif(report, out, inputs=inputs)
-    elif fmt is CheckFormat.MARKDOWN:
-        write_check_markdown(report, out, command=command)
-    elif quiet:
-        out.write(summary_line(report) + "\n")
-    else:
-        render_check(
-            report, console_for(out, no_color=no_color), warnings_console=stderr_console(no_color=no_color)
-        )
 
 
 def emit_check(
@@ -93,28 +58,18 @@ def emit_check(
 ) -> None:
     """The main report (stdout or ``--output``), every ``--report`` file, and — for a
     machine-readable main format — the summary line on stderr (not with ``--quiet``)."""
-    from rich.text import Text
+    from verifier.report.console import print_line
+    from verifier.report.registry import RenderOptions
+    from verifier.report.text import summary_line
 
-    from verifier.report import summary_line
-
-    with open_output(output) as out:
-        write_report(
-            report, fmt, out, strict=strict, quiet=quiet, no_color=no_color, command=command, inputs=inputs
-        )
+    options = RenderOptions(
+        command=command, no_color=no_color, quiet=quiet, strict=strict, inputs=input_files(inputs)
+    )
+    emit(command, fmt.value, report, output, options)
     for extra_fmt, path in reports:
-        with open_output(path) as out:
-            write_report(
-                report,
-                extra_fmt,
-                out,
-                strict=strict,
-                quiet=False,
-                no_color=no_color,
-                command=command,
-                inputs=inputs,
-            )
+        emit(command, extra_fmt.value, report, path, dataclasses.replace(options, quiet=False))
     if fmt is not CheckFormat.TEXT and not quiet:
-        stderr_console(no_color=no_color).print(Text(summary_line(report)), soft_wrap=True)
+        print_line(summary_line(report), no_color=no_color)
 
 
 def run_check(
@@ -127,35 +82,13 @@ def run_check(
 ) -> CheckReport:
     """``query.check`` with a progress bar for large runs (terminal only, not with ``--quiet``)."""
     from verifier.query.check import check
+    from verifier.report.console import progress_bar
 
     warnings = [str(n) for n in loaded.notices]
     pods = len(loaded.cluster.pods)
     with progress_bar(len(properties), pods=pods, enabled=not quiet, no_color=no_color) as advance:
         report = check(loaded.cluster, properties, options, warnings=warnings, progress=advance)
     return report
-
-
-def with_baseline(
-    report: CheckReport,
-    old: LoadResult,
-    new: LoadResult,
-    properties: Sequence[Property],
-    options: AnalysisOptions,
-    *,
-    old_paths: Sequence[str] = (),
-) -> CheckReport:
-    """``report`` plus the baseline pseudo-property (`verifier.query.baseline`) as its last result."""
-    from verifier.query.baseline import baseline_check
-
-    result, _ = baseline_check(old.cluster, new.cluster, properties, options, label=" ".join(old_paths))
-    warnings = tuple(report.warnings) + tuple(f"baseline: {n}" for n in old.notices)
-    return report.model_copy(
-        update={
-            "results": (*report.results, result),
-            "warnings": warnings,
-            "seconds": report.seconds + result.seconds,
-        }
-    )
 
 
 @app.command()
@@ -232,7 +165,17 @@ def check(
         raise InputError(problems)
     report = run_check(loaded, properties, options, quiet=quiet, no_color=no_color)
     if old is not None:
-        report = with_baseline(report, old, loaded, properties, options, old_paths=baseline or ())
+        from verifier.query.baseline import with_baseline
+
+        report = with_baseline(
+            report,
+            old.cluster,
+            loaded.cluster,
+            properties,
+            options,
+            old_warnings=[str(n) for n in old.notices],
+            old_paths=baseline or (),
+        )
     emit_check(
         report, fmt, output, reports=reports, strict=strict, quiet=quiet, no_color=no_color, inputs=paths
     )

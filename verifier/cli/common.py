@@ -1,8 +1,9 @@
-"""What every ``netverify`` command shares: the app, options, loading, output and exit codes.
+"""What every ``netverify`` command shares: the app, options, loading and output.
 
-Exit codes (design.md §5): 0 every property holds / the command succeeded; 1 a property is
-violated; 2 usage or input error (and properties that could not be evaluated); 3 a property
-is inconclusive, only with ``--strict``.
+A command parses its options, loads its input (`load_input`), asks one query, writes the
+result with the writer the registry has for its format (`emit`, `verifier.report.registry`)
+and returns `verifier.cli.exit_codes.exit_code`. Consoles, spinners and progress bars are
+`verifier.report.console`'s: this package imports no rich.
 
 Everything that pulls in pydantic, rich or z3 is imported inside the command functions, so
 that ``netverify --help`` starts in a fraction of a second.
@@ -18,24 +19,20 @@ from enum import StrEnum
 from functools import wraps
 from typing import TYPE_CHECKING, Annotated, ParamSpec, TextIO
 
-import typer
+import typer  # noqa: TID251 - the CLI is the typer layer
 
 from verifier import __version__
+from verifier.cli.exit_codes import EXIT_OK, EXIT_UNKNOWN, EXIT_USAGE, EXIT_VIOLATED, exit_code
 from verifier.errors import InputError, UsageError
 
 if TYPE_CHECKING:
-    from rich.console import Console
-
     from verifier.load import LoadResult
     from verifier.model import AnalysisOptions
-    from verifier.results import CheckReport
+    from verifier.report.registry import RenderOptions
 
 P = ParamSpec("P")
 
-EXIT_OK = 0
-EXIT_VIOLATED = 1
-EXIT_USAGE = 2
-EXIT_UNKNOWN = 3
+__all__ = ["EXIT_OK", "EXIT_UNKNOWN", "EXIT_USAGE", "EXIT_VIOLATED", "app", "emit", "exit_code", "load_input"]
 
 
 class OutputFormat(StrEnum):
@@ -296,6 +293,7 @@ def load_input(
 ) -> LoadResult:
     """Load PATHs (stdin for ``-``) with a spinner on a terminal for large inputs."""
     from verifier.load import load_cluster
+    from verifier.report.console import working
 
     with working("loading manifests", paths=paths, quiet=quiet, no_color=no_color):
         return load_cluster(
@@ -306,48 +304,6 @@ def load_input(
             exclude=tuple(exclude or ()),
             verbose=verbose,
         )
-
-
-# Inputs from this size on get a spinner while they load (on a terminal only).
-SPINNER_MIN_BYTES = 4 << 20
-
-
-def _input_bytes(paths: Sequence[str]) -> int:
-    total = 0
-    for path in paths:
-        if path == "-":
-            return SPINNER_MIN_BYTES
-        try:
-            if os.path.isfile(path):
-                total += os.path.getsize(path)
-            elif os.path.isdir(path):
-                return SPINNER_MIN_BYTES  # a directory: walking it to sum sizes costs as much as reading
-        except OSError:
-            continue
-    return total
-
-
-@contextmanager
-def working(
-    label: str,
-    *,
-    paths: Sequence[str] = (),
-    large: bool = True,
-    quiet: bool = False,
-    no_color: bool = False,
-) -> Iterator[None]:
-    """A transient spinner with ``label`` on stderr while a long step runs.
-
-    Only on a terminal, never with ``--quiet``, and only for a ``large`` step (with ``paths``:
-    an input of `SPINNER_MIN_BYTES` or more). Nothing ever reaches a pipe or a CI log.
-    """
-    if paths:
-        large = large and _input_bytes(paths) >= SPINNER_MIN_BYTES
-    if quiet or not large or not sys.stderr.isatty():
-        yield
-        return
-    with stderr_console(no_color=no_color).status(label):
-        yield
 
 
 @contextmanager
@@ -362,41 +318,6 @@ def open_output(path: str | None) -> Iterator[TextIO]:
         raise UsageError(f"--output {path!r}: {exc.strerror}") from None
     with handle:
         yield handle
-
-
-def color_disabled(no_color: bool) -> bool:
-    """``--no-color``, or the NO_COLOR convention (https://no-color.org: set and non-empty)."""
-    return no_color or bool(os.environ.get("NO_COLOR"))
-
-
-# Width of a console that does not write to a terminal: wide enough that no name, label or
-# table row is ever cut or wrapped; report renderers keep panels and paddings at their content's width.
-PIPE_WIDTH = 100_000
-
-
-def console_for(out: TextIO, *, no_color: bool = False) -> Console:
-    """A console writing to ``out``; colours only on a terminal and unless disabled.
-
-    On a terminal, lines wrap at its width; to a file or a pipe nothing is wrapped or
-    truncated (`PIPE_WIDTH`), so every name and label comes out whole.
-    """
-    from rich.console import Console
-
-    disabled = color_disabled(no_color) or None
-    if out.isatty():
-        return Console(file=out, highlight=False, soft_wrap=False, no_color=disabled)
-    return Console(file=out, highlight=False, soft_wrap=False, no_color=disabled, width=PIPE_WIDTH)
-
-
-def stderr_console(*, no_color: bool = False, quiet: bool = False) -> Console:
-    """The console for warnings and progress; ``quiet`` discards what is printed to it."""
-    import io
-
-    from rich.console import Console
-
-    if quiet:
-        return Console(file=io.StringIO(), highlight=False, soft_wrap=True)
-    return Console(stderr=True, highlight=False, soft_wrap=True, no_color=color_disabled(no_color) or None)
 
 
 def parse_reports(specs: Sequence[str] | None) -> list[tuple[CheckFormat, str]]:
@@ -415,48 +336,22 @@ def parse_reports(specs: Sequence[str] | None) -> list[tuple[CheckFormat, str]]:
     return out
 
 
-# A progress bar appears (on a terminal only) from this many properties or inventory pods on.
-PROGRESS_MIN_PROPERTIES = 10
-PROGRESS_MIN_PODS = 1000
+def input_files(paths: Sequence[str]) -> tuple[str, ...]:
+    """The input files of PATHs for the reports that point into them (SARIF): a directory
+    expands to its manifests in the loader's order; a file, ``-`` and anything else stay."""
+    from verifier.load.reader import expand_paths
+
+    files: list[str] = []
+    for path in paths:
+        files.extend(expand_paths([path], []) if os.path.isdir(path) else [path])
+    return tuple(files)
 
 
-@contextmanager
-def progress_bar(
-    total: int, *, pods: int, enabled: bool, no_color: bool = False, label: str = "checking"
-) -> Iterator[Callable[[object], None] | None]:
-    """A transient rich progress bar on stderr, advanced by calling the yielded function.
+def emit(command: str, fmt: str, result: object, output: str | None, options: RenderOptions) -> None:
+    """Write ``result`` of ``command`` in ``fmt`` to stdout or ``--output`` FILE, with the
+    writer the registry has for them."""
+    from verifier.report.registry import writer_for
 
-    Shown only when ``enabled`` (not ``--quiet``), stderr is a terminal and the run is large
-    (`PROGRESS_MIN_PROPERTIES` properties or `PROGRESS_MIN_PODS` pods); otherwise yields None,
-    so nothing ever reaches a CI log or a pipe.
-    """
-    if (
-        not enabled
-        or not sys.stderr.isatty()
-        or (total < PROGRESS_MIN_PROPERTIES and pods < PROGRESS_MIN_PODS)
-    ):
-        yield None
-        return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=stderr_console(no_color=no_color), transient=True) as bar:
-        task = bar.add_task(label, total=total)
-
-        def advance(_: object) -> None:
-            bar.advance(task)
-
-        yield advance
-
-
-def exit_code(report: CheckReport, *, strict: bool) -> int:
-    """Violated beats error beats unknown: the most actionable outcome decides the code."""
-    from verifier.results import Verdict
-
-    if report.count(Verdict.VIOLATED):
-        return EXIT_VIOLATED
-    if report.count(Verdict.ERROR):
-        return EXIT_USAGE
-    if strict and report.count(Verdict.UNKNOWN):
-        return EXIT_UNKNOWN
-    return EXIT_OK
+    writer = writer_for(command, fmt)
+    with open_output(output) as out:
+        writer(result, out, options)

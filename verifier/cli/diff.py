@@ -6,13 +6,9 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated
 
-import typer
+import typer  # noqa: TID251 - the CLI is the typer layer
 
 from verifier.cli.common import (
-    EXIT_OK,
-    EXIT_UNKNOWN,
-    EXIT_USAGE,
-    EXIT_VIOLATED,
     AssumeNamespacesOpt,
     DiffFormat,
     DiffFormatOpt,
@@ -33,14 +29,13 @@ from verifier.cli.common import (
     VerboseOpt,
     analysis_options,
     app,
-    console_for,
+    emit,
+    exit_code,
     guarded,
+    input_files,
     load_input,
-    open_output,
-    stderr_console,
-    working,
 )
-from verifier.errors import InputError, UsageError
+from verifier.errors import InputError
 
 if TYPE_CHECKING:
     from verifier.model import Cluster
@@ -72,18 +67,6 @@ MaxRegions = Annotated[
         "--max-regions", min=1, metavar="N", help="List at most N regions per set (more are reported)."
     ),
 ]
-
-
-def _verdict_code(verdict: object, strict: bool) -> int:
-    from verifier.results import Verdict
-
-    if verdict is Verdict.VIOLATED:
-        return EXIT_VIOLATED
-    if verdict is Verdict.ERROR:
-        return EXIT_USAGE
-    if verdict is Verdict.UNKNOWN and strict:
-        return EXIT_UNKNOWN
-    return EXIT_OK
 
 
 @app.command()
@@ -130,60 +113,36 @@ def diff(
     """Semantic diff: flows the new policies (--against) allow that the old (PATH) did not, and
     vice versa, as compact regions with an example flow each."""
     from verifier.query.diff import diff as run_diff
-    from verifier.report import render_diff, write_diff_json
-    from verifier.results import RegionStatus, Verdict
+    from verifier.report.console import working
+    from verifier.report.registry import NEEDS_ADDED_RULES, RenderOptions
 
     options = analysis_options(universe, pod_cidr, ipblock_pods, timeout, rlimit)
     old, new, warnings = _load_pair(
         paths, against, assume_unlabelled_namespaces, ignore_kind, exclude, verbose, quiet, no_color
     )
     with working("comparing", quiet=quiet, no_color=no_color):
-        result = run_diff(old, new, options, max_regions=max_regions, warnings=warnings, method=method.value)
-    with open_output(output) as out:
-        if fmt is DiffFormat.JSON:
-            write_diff_json(result, out)
-        elif fmt in (DiffFormat.MARKDOWN, DiffFormat.SARIF):
-            from verifier.query.baseline import added_rules
-            from verifier.report.markdown import write_diff_markdown
-            from verifier.report.sarif import write_diff_sarif
-
-            rules = added_rules(old, new, result.added.regions, ipblock_pods=options.ipblock_pods)
-            if fmt is DiffFormat.SARIF:
-                write_diff_sarif(result, rules, out, inputs=[*against, *paths])
-            else:
-                write_diff_markdown(result, out, rules, check=None if check is None else check.value)
-        else:
-            render_diff(
-                result,
-                console_for(out, no_color=no_color),
-                check=None if check is None else check.value,
-                warnings_console=stderr_console(no_color=no_color, quiet=quiet),
-            )
-    codes = [EXIT_OK]
-    if check is not None:
-        codes.append(_verdict_code(result.check_verdict(check.value), strict))
-    if fail_on is not None:
-        lists = {
-            FailOn.ADDED: (result.added,),
-            FailOn.REMOVED: (result.removed,),
-            FailOn.ANY: (result.added, result.removed),
-        }[fail_on]
-        if any(rl.regions for rl in lists):
-            codes.append(EXIT_VIOLATED)
-        elif any(rl.status is RegionStatus.ERROR for rl in lists):
-            codes.append(EXIT_USAGE)
-        elif strict and any(rl.status is RegionStatus.UNKNOWN for rl in lists):
-            codes.append(EXIT_UNKNOWN)
-    if any(rl.status is RegionStatus.ERROR for rl in (result.added, result.removed)):
-        codes.append(_verdict_code(Verdict.ERROR, strict))
-    return _worst(codes)
-
-
-def _worst(codes: list[int]) -> int:
-    for code in (EXIT_VIOLATED, EXIT_USAGE, EXIT_UNKNOWN):
-        if code in codes:
-            return code
-    return EXIT_OK
+        result = run_diff(
+            old,
+            new,
+            options,
+            max_regions=max_regions,
+            warnings=warnings,
+            method=method.value,
+            added_rules=("diff", fmt.value) in NEEDS_ADDED_RULES,
+        )
+    check_name = None if check is None else check.value
+    render = RenderOptions(
+        command="diff",
+        no_color=no_color,
+        quiet=quiet,
+        strict=strict,
+        inputs=input_files([*against, *paths]),
+        check=check_name,
+    )
+    emit("diff", fmt.value, result, output, render)
+    return exit_code(
+        result, strict=strict, fail_on=None if fail_on is None else fail_on.value, check=check_name
+    )
 
 
 def _load_pair(
@@ -262,34 +221,18 @@ def gate(
 ) -> int:
     """Safe-change gate: prove (a) the intent was false before, (b) it is true after, (c) nothing
     outside its scope changed. Exit 0 safe, 1 not safe."""
+    from verifier.query.gate import choose_intent
     from verifier.query.gate import gate as run_gate
-    from verifier.report import render_gate, write_gate_json
+    from verifier.report.console import working
+    from verifier.report.registry import RenderOptions
     from verifier.spec import load_specs
 
     options = analysis_options(universe, pod_cidr, ipblock_pods, timeout, rlimit)
     old, new, warnings = _load_pair(
         paths, against, assume_unlabelled_namespaces, ignore_kind, exclude, verbose, quiet, no_color
     )
-    properties = load_specs([intent])
-    if name is not None:
-        chosen = [p for p in properties if p.name == name]
-        if not chosen:
-            raise UsageError(
-                f"--name {name!r}: no such property in {intent} ({', '.join(p.name for p in properties)})"
-            )
-    elif len(properties) != 1:
-        raise UsageError(f"--intent {intent!r} has {len(properties)} properties; pick one with --name")
-    else:
-        chosen = list(properties)
+    intent_property = choose_intent(load_specs([intent]), name, intent)
     with working("proving the change safe", quiet=quiet, no_color=no_color):
-        result = run_gate(old, new, chosen[0], options, max_regions=max_regions, warnings=warnings)
-    with open_output(output) as out:
-        if fmt is OutputFormat.JSON:
-            write_gate_json(result, out)
-        else:
-            render_gate(
-                result,
-                console_for(out, no_color=no_color),
-                warnings_console=stderr_console(no_color=no_color, quiet=quiet),
-            )
-    return _verdict_code(result.verdict, strict)
+        result = run_gate(old, new, intent_property, options, max_regions=max_regions, warnings=warnings)
+    emit("gate", fmt.value, result, output, RenderOptions(command="gate", no_color=no_color, quiet=quiet))
+    return exit_code(result, strict=strict)

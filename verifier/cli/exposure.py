@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-import typer
+import typer  # noqa: TID251 - the CLI is the typer layer
 
 from verifier.cli.common import (
-    EXIT_OK,
-    EXIT_UNKNOWN,
     AssumeNamespacesOpt,
     ExcludeOpt,
     FormatOpt,
@@ -27,12 +25,10 @@ from verifier.cli.common import (
     VerboseOpt,
     analysis_options,
     app,
-    console_for,
+    emit,
+    exit_code,
     guarded,
     load_input,
-    open_output,
-    stderr_console,
-    working,
 )
 
 
@@ -69,8 +65,8 @@ def exposure(
     from verifier.model import parse_selector
     from verifier.query.exposure import destination_peer
     from verifier.query.exposure import exposure as run_exposure
-    from verifier.report import render_exposure, write_exposure_json
-    from verifier.results import RegionStatus
+    from verifier.report.console import working
+    from verifier.report.registry import RenderOptions
 
     options = analysis_options(universe, pod_cidr, ipblock_pods, timeout, rlimit)
     peer = destination_peer(
@@ -89,15 +85,11 @@ def exposure(
         result = run_exposure(
             loaded.cluster, peer, options, max_regions=max_regions, warnings=[str(n) for n in loaded.notices]
         )
-    with open_output(output) as out:
-        if fmt is OutputFormat.JSON:
-            write_exposure_json(result, out)
-        else:
-            render_exposure(
-                result,
-                console_for(out, no_color=no_color),
-                warnings_console=stderr_console(no_color=no_color, quiet=quiet),
-            )
-    if strict and result.regions.status is RegionStatus.UNKNOWN:
-        return EXIT_UNKNOWN
-    return EXIT_OK
+    emit(
+        "exposure",
+        fmt.value,
+        result,
+        output,
+        RenderOptions(command="exposure", no_color=no_color, quiet=quiet),
+    )
+    return exit_code(result, strict=strict)

@@ -5,11 +5,9 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated
 
-import typer
+import typer  # noqa: TID251 - the CLI is the typer layer
 
 from verifier.cli.common import (
-    EXIT_OK,
-    EXIT_VIOLATED,
     AssumeNamespacesOpt,
     ExcludeOpt,
     IgnoreKindOpt,
@@ -27,12 +25,11 @@ from verifier.cli.common import (
     VerboseOpt,
     analysis_options,
     app,
-    console_for,
+    emit,
+    exit_code,
     guarded,
+    input_files,
     load_input,
-    open_output,
-    stderr_console,
-    working,
 )
 
 
@@ -89,8 +86,8 @@ def lint(
     unprotected pods, dead named ports, blocked DNS and the empty-vs-missing traps."""
     from verifier.query.lint import lint as run_lint
     from verifier.query.lint import read_lint_baseline
-    from verifier.report import render_lint, write_lint_json
-    from verifier.results import Severity
+    from verifier.report.console import working
+    from verifier.report.registry import RenderOptions
 
     options = analysis_options(universe, pod_cidr, ipblock_pods, timeout, rlimit)
     loaded = load_input(
@@ -112,25 +109,6 @@ def lint(
             dns=dns,
             baseline=prior,
         )
-    with open_output(output) as out:
-        if fmt is LintFormat.JSON:
-            write_lint_json(report, out)
-        elif fmt is LintFormat.SARIF:
-            from verifier.report.sarif import write_lint_sarif
-
-            write_lint_sarif(report, out, inputs=paths)
-        elif fmt is LintFormat.MARKDOWN:
-            from verifier.report.markdown import write_lint_markdown
-
-            write_lint_markdown(report, out)
-        else:
-            render_lint(
-                report,
-                console_for(out, no_color=no_color),
-                warnings_console=stderr_console(no_color=no_color, quiet=quiet),
-            )
-    if fail_on is FailLevel.NEVER:
-        return EXIT_OK
-    levels = [Severity.ERROR, Severity.WARNING, Severity.INFO]
-    worst = levels[: levels.index(Severity(fail_on.value)) + 1]
-    return EXIT_VIOLATED if any(report.count_new(s) for s in worst) else EXIT_OK
+    render = RenderOptions(command="lint", no_color=no_color, quiet=quiet, inputs=input_files(paths))
+    emit("lint", fmt.value, report, output, render)
+    return exit_code(report, fail_on=fail_on.value)

@@ -5,11 +5,9 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated
 
-import typer
+import typer  # noqa: TID251 - the CLI is the typer layer
 
 from verifier.cli.common import (
-    EXIT_OK,
-    PROGRESS_MIN_PODS,
     AssumeNamespacesOpt,
     ExcludeOpt,
     IgnoreKindOpt,
@@ -23,12 +21,10 @@ from verifier.cli.common import (
     VerboseOpt,
     analysis_options,
     app,
-    console_for,
+    emit,
+    exit_code,
     guarded,
     load_input,
-    open_output,
-    stderr_console,
-    working,
 )
 from verifier.errors import UsageError
 
@@ -107,25 +103,10 @@ def matrix(
     ] = False,
 ) -> int:
     """Which inventory pod reaches which: on one port, or the full connectivity (port ranges per pair)."""
-    import dataclasses
-
     from verifier.model import Protocol, parse_selector
-    from verifier.query.matrix import (
-        connectivity,
-        restrict_connectivity,
-        restrict_matrix,
-        selected_endpoints,
-    )
-    from verifier.query.matrix import matrix as port_matrix
-    from verifier.report.matrix import GRID_LIMIT, render_matrix, write_matrix_json
-    from verifier.report.matrix_views import (
-        render_connectivity,
-        write_connectivity_csv,
-        write_connectivity_dot,
-        write_connectivity_html,
-        write_connectivity_json,
-        write_connectivity_markdown,
-    )
+    from verifier.query.matrix import selected_endpoints, view
+    from verifier.report.console import PROGRESS_MIN_PODS, working
+    from verifier.report.registry import RenderOptions, port_matrix_wanted
 
     if port is None and protocol is not None:
         raise UsageError("--protocol needs --port (without --port every protocol is reported)")
@@ -142,49 +123,19 @@ def matrix(
     )
     cluster = loaded.cluster
     keep = selected_endpoints(cluster, namespaces or (), selector)
-    notices = tuple(str(n) for n in loaded.notices)
-    proto = Protocol((protocol or ProtocolChoice.TCP).value)
-
+    per_port = port is not None and port_matrix_wanted(fmt.value, len(keep))
     large = len(cluster.pods) >= PROGRESS_MIN_PODS
-    with open_output(output) as out:
-        if port is not None and (
-            fmt is MatrixFormat.JSON or (fmt is MatrixFormat.TEXT and len(keep) <= GRID_LIMIT)
-        ):
-            with working("computing the matrix", large=large, quiet=quiet, no_color=no_color):
-                result = restrict_matrix(port_matrix(cluster, port, proto, options), keep)
-            result = result.model_copy(update={"warnings": notices + result.warnings})
-            if fmt is MatrixFormat.JSON:
-                write_matrix_json(result, out)
-            else:
-                render_matrix(
-                    result,
-                    console_for(out, no_color=no_color),
-                    warnings_console=stderr_console(no_color=no_color, quiet=quiet),
-                )
-            return EXIT_OK
-        with working("computing the connectivity", large=large, quiet=quiet, no_color=no_color):
-            conn = connectivity(
-                cluster,
-                options,
-                port=port,
-                protocol=proto if port is not None else None,
-                external=not no_external,
-            )
-        conn = dataclasses.replace(restrict_connectivity(conn, keep), warnings=notices + conn.warnings)
-        if fmt is MatrixFormat.TEXT:
-            render_connectivity(
-                conn,
-                console_for(out, no_color=no_color),
-                warnings_console=stderr_console(no_color=no_color, quiet=quiet),
-            )
-        elif fmt is MatrixFormat.JSON:
-            write_connectivity_json(conn, out)
-        elif fmt is MatrixFormat.CSV:
-            write_connectivity_csv(conn, out)
-        elif fmt is MatrixFormat.MARKDOWN:
-            write_connectivity_markdown(conn, out)
-        elif fmt is MatrixFormat.DOT:
-            write_connectivity_dot(conn, out)
-        else:
-            write_connectivity_html(conn, out)
-    return EXIT_OK
+    label = "computing the matrix" if per_port else "computing the connectivity"
+    with working(label, large=large, quiet=quiet, no_color=no_color):
+        result = view(
+            cluster,
+            options,
+            port=port,
+            protocol=Protocol((protocol or ProtocolChoice.TCP).value),
+            keep=keep,
+            external=not no_external,
+            per_port=per_port,
+            warnings=[str(n) for n in loaded.notices],
+        )
+    emit("matrix", fmt.value, result, output, RenderOptions(command="matrix", no_color=no_color, quiet=quiet))
+    return exit_code(result)

@@ -263,14 +263,12 @@ def has_file(location: Location) -> bool:
 
 
 def default_location(inputs: Sequence[str]) -> Location | None:
-    """Line 1 of the first input that can be an artifact: a directory stands for its first
-    manifest (in the loader's order), ``-`` for ``stdin``; None when there is none."""
-    from verifier.load.reader import expand_paths
-
-    for path in inputs:
-        for file in expand_paths([path], []) if os.path.isdir(path) else [path]:
-            if has_file(Location(file)):
-                return Location(file, 1, 1)
+    """Line 1 of the first input file that can be an artifact (``-`` stands for ``stdin``);
+    None when there is none. The caller passes files: the CLI expands a directory into its
+    manifests in the loader's order, so a directory stands for its first manifest."""
+    for file in inputs:
+        if has_file(Location(file)):
+            return Location(file, 1, 1)
     return None
 
 
