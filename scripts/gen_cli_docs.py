@@ -1,7 +1,7 @@
 """Regenerate the command reference in docs/cli.md from ``netverify --help``.
 
     python scripts/gen_cli_docs.py          # rewrite docs/cli.md in place
-    python scripts/gen_cli_docs.py --check  # exit 1 if docs/cli.md is stale (tests/test_docs.py does this)
+    python scripts/gen_cli_docs.py --check  # exit 1 if docs/cli.md is stale (tests/project/test_docs.py does this)
 
 Only the part of docs/cli.md between the BEGIN/END markers is generated: one section per
 command (in the order ``netverify --help`` lists them) holding that command's ``--help``,
