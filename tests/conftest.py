@@ -27,12 +27,6 @@ def seed_dir() -> str:
 
 
 @pytest.fixture(scope="session")
-def seed_v2_dir() -> str:
-    """examples/seed-v2: the seed's second version of the policy."""
-    return str(paths.SEED_V2)
-
-
-@pytest.fixture(scope="session")
 def seed_spec() -> str:
     """specs/seed.yaml: the docs' claims about the seed (one of them is violated)."""
     return str(paths.SEED_SPEC)

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.paths import SEED_SPEC
 from verifier.errors import InputError, UsageError
 from verifier.model import EVERYTHING, IPBlock, LabelSelector, Operator, PolicyPort, Protocol, Universe
 from verifier.spec import Expect, SpecPeer, load_specs, parse_port, property_from_cli
@@ -86,9 +85,8 @@ def test_properties_from_several_files_and_documents_keep_order(tmp_path: Path) 
     assert [p.name for p in load_specs([a, b])] == ["a", "b", "c"]
 
 
-def test_the_shipped_seed_spec_loads() -> None:
-    seed = SEED_SPEC
-    props = load_specs([str(seed)])
+def test_the_shipped_seed_spec_loads(seed_spec: str) -> None:
+    props = load_specs([seed_spec])
     assert len(props) == 12 and len({p.name for p in props}) == len(props)
 
 
