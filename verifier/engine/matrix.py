@@ -26,7 +26,7 @@ Addresses (the documented contract of ``MatrixResult``):
   with a pod of known IPs it uses that pod's addresses of its own family (all of them if
   there are none); two such pods range over same-family address pairs (the engine does not
   exclude the pairs where both take one address: a cell whose only allowing pair is such a
-  pair is reported conditional, never allowed — tests/test_engine.py). A cell is allowed
+  pair is reported conditional, never allowed — tests/differential/test_engine.py). A cell is allowed
   only if every possible address allows it, and is listed in ``conditional`` when some but
   not all do;
 - a pod reaching itself is allowed (not governed by policy) and never conditional; a
