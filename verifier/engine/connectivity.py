@@ -52,26 +52,6 @@ from verifier.results.connectivity import (  # the result types live in verifier
     ranges_text,
 )
 
-__all__ = [
-    "NOTHING",
-    "PORT_MAX",
-    "Connection",
-    "Connectivity",
-    "ExternalConnectivity",
-    "PortKind",
-    "PortMap",
-    "Ranges",
-    "Rows",
-    "column_groups",
-    "compute_connectivity",
-    "compute_port_connectivity",
-    "merge_ranges",
-    "port_kinds",
-    "portmap_text",
-    "ranges_text",
-    "refine",
-]
-
 _PROTOCOL_ORDER = {p: i for i, p in enumerate(Protocol)}
 
 
@@ -359,10 +339,14 @@ def column_groups(conn: Connectivity) -> list[int]:
 
 __all__ = [
     "NOTHING",
+    "PORT_MAX",
     "Connection",
     "Connectivity",
     "ExternalConnectivity",
     "PortKind",
+    "PortMap",
+    "Ranges",
+    "Rows",
     "column_groups",
     "compute_connectivity",
     "compute_port_connectivity",
