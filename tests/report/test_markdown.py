@@ -16,7 +16,7 @@ from verifier.errors import Location
 from verifier.model import Direction, Protocol, Universe
 from verifier.report.console import PROGRESS_MIN_PROPERTIES, progress_bar
 from verifier.report.markdown import HOLDS_INLINE, check_markdown, code, findings_markdown
-from verifier.report.sarif import Finding, Level
+from verifier.report.sarif import Level, SarifResult
 from verifier.results import CheckReport, Endpoint, EndpointKind, Flow, PropertyResult, RuleRef, Verdict
 from verifier.spec import Expect
 
@@ -118,8 +118,8 @@ def test_user_data_is_escaped() -> None:
 
 def test_findings_table() -> None:
     findings = [
-        Finding("NV002", Level.WARNING, "rule 0 | matches nothing", Location("p.yaml", 3, 1), ("a",)),
-        Finding("NV001", Level.ERROR, "selects nothing", None, ("b",)),
+        SarifResult("NV002", Level.WARNING, "rule 0 | matches nothing", Location("p.yaml", 3, 1), ("a",)),
+        SarifResult("NV001", Level.ERROR, "selects nothing", None, ("b",)),
     ]
     md = findings_markdown("netverify lint", findings)
     assert md.startswith("## ❌ netverify lint: 1 error, 1 warning")
@@ -300,10 +300,10 @@ def test_markdown_never_prints_a_missing_location() -> None:
     assert "- `data/db-ingress ingress[0]`\n" in md
     assert "- `data/db-ingress ingress[1]` at `m/p.yaml:9:3`" in md
     findings = [
-        Finding(
+        SarifResult(
             rule_id="NV009", level=Level.NOTE, message="pods unprotected", location=None, identity=("a",)
         ),
-        Finding(
+        SarifResult(
             rule_id="NV001",
             level=Level.WARNING,
             message="selects nothing",

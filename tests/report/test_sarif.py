@@ -25,10 +25,10 @@ from verifier.model import AnalysisOptions, Direction, Protocol, Universe
 from verifier.oracle import decide
 from verifier.report.sarif import (
     FINGERPRINT_KEY,
-    Finding,
     FindingRule,
     Level,
     Related,
+    SarifResult,
     artifact_uri,
     check_sarif,
     sarif_log,
@@ -279,7 +279,7 @@ def test_generic_findings_for_lint_like_rules() -> None:
             id="NV001", name="SelectsNothing", short="The policy selects no pod.", level=Level.WARNING
         )
     ]
-    finding = Finding(
+    finding = SarifResult(
         rule_id="NV001",
         level=Level.WARNING,
         message="NetworkPolicy web/x selects no pod",

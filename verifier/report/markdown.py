@@ -11,7 +11,7 @@ stays short, and the whole document is kept under `MAX_CHARS` (GitHub rejects co
 whether the list is complete), and one collapsible block per region with its endpoint sets,
 ports, example flow and — for added regions — the new rules that allow the example.
 
-`findings_markdown` renders generic `Finding`s (lint) as a table with the same limits.
+`findings_markdown` renders generic `SarifResult`s (lint) as a table with the same limits.
 All user data is escaped: ``|`` in table cells, HTML in ``<summary>``, backticks in code spans.
 """
 
@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from typing import TextIO
 
 from verifier.errors import Location
-from verifier.report.sarif import Finding, Level, location_text
+from verifier.report.sarif import Level, SarifResult, location_text
 from verifier.report.text import endpoint_lines, headline, summary_line
 from verifier.results import (
     CheckReport,
@@ -179,7 +179,7 @@ def write_check_markdown(report: CheckReport, out: TextIO, *, command: str = "ch
     out.write(check_markdown(report, command=command))
 
 
-def findings_markdown(title: str, findings: list[Finding], *, max_chars: int = MAX_CHARS) -> str:
+def findings_markdown(title: str, findings: list[SarifResult], *, max_chars: int = MAX_CHARS) -> str:
     """Generic findings (lint, diff) as a table: level, rule, where, message."""
     counts = {lvl: sum(1 for f in findings if f.level is lvl) for lvl in Level}
     if not findings:
