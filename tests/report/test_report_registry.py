@@ -41,8 +41,8 @@ CONN = Connectivity(
 
 
 def test_the_cli_offers_exactly_the_registered_formats() -> None:
-    from verifier.cli.common import CheckFormat, DiffFormat, LintFormat, OutputFormat
     from verifier.cli.matrix import MatrixFormat
+    from verifier.cli.options import CheckFormat, DiffFormat, LintFormat, OutputFormat
 
     def values(enum: type[StrEnum]) -> set[str]:
         return {str(member.value) for member in enum}

@@ -9,6 +9,16 @@ from typing import TYPE_CHECKING, Annotated
 import typer  # noqa: TID251 - the CLI is the typer layer
 
 from verifier.cli.common import (
+    analysis_options,
+    app,
+    emit,
+    exit_code,
+    guarded,
+    input_files,
+    load_input,
+    parse_reports,
+)
+from verifier.cli.options import (
     AssumeNamespacesOpt,
     CheckFormat,
     CheckFormatOpt,
@@ -26,14 +36,6 @@ from verifier.cli.common import (
     TimeoutOpt,
     UniverseOpt,
     VerboseOpt,
-    analysis_options,
-    app,
-    emit,
-    exit_code,
-    guarded,
-    input_files,
-    load_input,
-    parse_reports,
 )
 from verifier.errors import InputError, UsageError
 

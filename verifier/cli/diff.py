@@ -9,6 +9,15 @@ from typing import TYPE_CHECKING, Annotated
 import typer  # noqa: TID251 - the CLI is the typer layer
 
 from verifier.cli.common import (
+    analysis_options,
+    app,
+    emit,
+    exit_code,
+    guarded,
+    input_files,
+    load_input,
+)
+from verifier.cli.options import (
     AssumeNamespacesOpt,
     DiffFormat,
     DiffFormatOpt,
@@ -27,13 +36,6 @@ from verifier.cli.common import (
     TimeoutOpt,
     UniverseOpt,
     VerboseOpt,
-    analysis_options,
-    app,
-    emit,
-    exit_code,
-    guarded,
-    input_files,
-    load_input,
 )
 from verifier.errors import InputError
 

@@ -7,6 +7,13 @@ from typing import Annotated
 import typer  # noqa: TID251 - the CLI is the typer layer
 
 from verifier.cli.common import (
+    app,
+    emit,
+    exit_code,
+    guarded,
+    load_input,
+)
+from verifier.cli.options import (
     AssumeNamespacesOpt,
     ExcludeOpt,
     FormatOpt,
@@ -18,11 +25,6 @@ from verifier.cli.common import (
     Paths,
     QuietOpt,
     VerboseOpt,
-    app,
-    emit,
-    exit_code,
-    guarded,
-    load_input,
 )
 
 EndpointHelp = (

@@ -7,6 +7,14 @@ from typing import Annotated
 import typer  # noqa: TID251 - the CLI is the typer layer
 
 from verifier.cli.common import (
+    analysis_options,
+    app,
+    emit,
+    exit_code,
+    guarded,
+    load_input,
+)
+from verifier.cli.options import (
     AssumeNamespacesOpt,
     ExcludeOpt,
     FormatOpt,
@@ -23,12 +31,6 @@ from verifier.cli.common import (
     TimeoutOpt,
     UniverseOpt,
     VerboseOpt,
-    analysis_options,
-    app,
-    emit,
-    exit_code,
-    guarded,
-    load_input,
 )
 
 

@@ -8,6 +8,15 @@ from typing import Annotated
 import typer  # noqa: TID251 - the CLI is the typer layer
 
 from verifier.cli.common import (
+    analysis_options,
+    app,
+    emit,
+    exit_code,
+    guarded,
+    input_files,
+    load_input,
+)
+from verifier.cli.options import (
     AssumeNamespacesOpt,
     ExcludeOpt,
     IgnoreKindOpt,
@@ -23,13 +32,6 @@ from verifier.cli.common import (
     TimeoutOpt,
     UniverseOpt,
     VerboseOpt,
-    analysis_options,
-    app,
-    emit,
-    exit_code,
-    guarded,
-    input_files,
-    load_input,
 )
 
 

@@ -8,6 +8,14 @@ from typing import Annotated
 import typer  # noqa: TID251 - the CLI is the typer layer
 
 from verifier.cli.common import (
+    analysis_options,
+    app,
+    emit,
+    exit_code,
+    guarded,
+    load_input,
+)
+from verifier.cli.options import (
     AssumeNamespacesOpt,
     ExcludeOpt,
     IgnoreKindOpt,
@@ -19,12 +27,6 @@ from verifier.cli.common import (
     ProtocolChoice,
     QuietOpt,
     VerboseOpt,
-    analysis_options,
-    app,
-    emit,
-    exit_code,
-    guarded,
-    load_input,
 )
 from verifier.errors import UsageError
 
