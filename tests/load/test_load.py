@@ -189,6 +189,79 @@ def test_rule_defaulting(tmp_path: Path) -> None:
     assert policy.egress[0].peers[0].namespace_selector == LabelSelector(match_labels=(("team", "a"),))
 
 
+_WRITTEN = ("peers_written", "ports_written")
+_POLICY_WRITTEN = ("ingress_written", "egress_written", "policy_types_written", "manifest_location")
+
+
+def test_how_each_list_was_written_is_kept_beside_its_meaning(tmp_path: Path) -> None:
+    text = """\
+    apiVersion: networking.k8s.io/v1
+    kind: NetworkPolicy
+    metadata: {name: p, namespace: ns}
+    spec:
+      podSelector: {}
+      ingress:
+      - {}
+      - from: []
+        ports: []
+      - from: null
+        ports: null
+      - from: [{podSelector: {}}]
+        ports: [{port: 80}]
+      -
+      egress: []
+    ---
+    apiVersion: networking.k8s.io/v1
+    kind: NetworkPolicy
+    metadata: {name: q, namespace: ns}
+    spec:
+      podSelector: {}
+      ingress: null
+      egress: [{to: []}]
+      policyTypes: []
+    ---
+    apiVersion: networking.k8s.io/v1
+    kind: NetworkPolicy
+    metadata: {name: r, namespace: ns}
+    spec:
+      podSelector: {}
+      policyTypes: [Ingress]
+    """
+    p, q, r = load(tmp_path, text).cluster.policies
+    written = [(rule.peers_written, rule.ports_written) for rule in p.ingress]
+    assert written == [
+        ("missing", "missing"),
+        ("empty", "empty"),
+        ("missing", "missing"),
+        ("list", "list"),
+        ("missing", "missing"),  # a null rule
+    ]
+    assert (p.ingress_written, p.egress_written, p.policy_types_written) == ("list", "empty", "missing")
+    assert (q.ingress_written, q.egress_written, q.policy_types_written) == ("missing", "list", "empty")
+    assert (q.egress[0].peers_written, q.egress[0].ports_written) == ("empty", "missing")
+    assert (r.ingress_written, r.egress_written, r.policy_types_written) == ("missing", "missing", "list")
+    # the object's own start (for NV015), next to its metadata (every other finding)
+    assert [str(x.manifest_location) for x in (p, q, r)] == [
+        f"{tmp_path / 'in.yaml'}:{n}:1" for n in (1, 17, 26)
+    ]
+    assert str(p.location) == f"{tmp_path / 'in.yaml'}:3:11"
+    # the meaning does not depend on how it was written: missing, null and [] all allow all
+    allow_all = [p.ingress[i] for i in (0, 1, 2, 4)] + [q.egress[0]]
+    assert {(rule.peers, rule.ports) for rule in allow_all} == {(None, None)}
+    assert p.policy_types == r.policy_types == {Direction.INGRESS}  # egress: [] is not Egress
+    assert q.policy_types == {Direction.INGRESS, Direction.EGRESS}  # policyTypes: [] as missing
+    assert p.egress == () and q.ingress == ()
+
+
+def test_models_built_by_hand_say_unknown() -> None:
+    from tests.strategies import make_policy, rule
+
+    policy = make_policy("x", "p", ingress=[rule()], egress=[])
+    assert (policy.ingress[0].peers_written, policy.ingress[0].ports_written) == ("unknown", "unknown")
+    assert {getattr(policy, f) for f in _POLICY_WRITTEN[:3]} == {"unknown"}
+    assert policy.manifest_location.file == "<unknown>"
+
+
 def test_missing_pod_selector_is_everything_with_a_notice(tmp_path: Path) -> None:
     text = (
         "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p}\nspec:\n  ingress: [{}]\n"

@@ -3,9 +3,11 @@ hypothesis check that a rule reported redundant really changes no verdict (oracl
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
@@ -27,9 +29,11 @@ from tests.strategies import (
     sel,
 )
 from verifier.cli import app
+from verifier.load import load_cluster
 from verifier.model import AnalysisOptions, Cluster, Direction, Universe
 from verifier.oracle import decide, pod_endpoint
 from verifier.query.lint import lint
+from verifier.results import LintReport
 
 
 def ids(cluster: Cluster, universe: Universe | None = None, **kw: object) -> dict[str, list[str]]:
@@ -145,20 +149,88 @@ def test_allow_all_next_to_default_deny_and_split_peers() -> None:
     assert found["NV017"] == ["x/split ingress[0]"]
 
 
+_TRAPS = (
+    "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p, namespace: x}\n"
+    "spec:\n  podSelector: {}\n  ingress:\n  - from: []\n    ports: [{port: 80}]\n  egress: []\n"
+)
+
+
+def _traps(report: LintReport) -> list[tuple[str, str, str, int, int]]:
+    return [
+        (f.id, f.object, f.message, f.location.line, f.location.column)
+        for f in report.findings
+        if f.id in ("NV014", "NV015")
+    ]
+
+
 def test_raw_traps_from_the_manifest(tmp_path: Path) -> None:
     path = tmp_path / "np.yaml"
-    path.write_text(
-        "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p, namespace: x}\n"
-        "spec:\n  podSelector: {}\n  ingress:\n  - from: []\n    ports: [{port: 80}]\n  egress: []\n"
-    )
-    from verifier.load import load_cluster
-
+    path.write_text(_TRAPS)
     cluster = load_cluster([str(path)]).cluster
-    found = ids(cluster, paths=[str(path)])
-    assert found["NV014"] == ["x/p ingress[0]"]
-    assert found["NV015"] == ["x/p"]
-    report = lint(cluster, AnalysisOptions(), paths=["-"])
-    assert any("stdin" in s for s in report.skipped)
+    report = lint(cluster, AnalysisOptions(), paths=[str(path)])
+    assert _traps(report) == [
+        (
+            "NV014",
+            "x/p ingress[0]",
+            "'from: []' means all sources (as if 'from' were omitted), not none",
+            7,
+            5,
+        ),
+        (
+            "NV015",
+            "x/p",
+            "'egress: []' without policyTypes does NOT isolate egress (the API defaults policyTypes to "
+            "Ingress only); add 'policyTypes: [Ingress, Egress]' to deny all egress",
+            1,
+            1,
+        ),
+    ]
+    assert {f.location.file for f in report.findings if f.id in ("NV014", "NV015")} == {str(path)}
+    assert not report.skipped
+
+
+def test_raw_traps_on_stdin(tmp_path: Path) -> None:
+    """NV014/NV015 come from the model, so stdin gets the same findings, at the same lines."""
+    path = tmp_path / "np.yaml"
+    path.write_text(_TRAPS)
+    from_file = _traps(lint(load_cluster([str(path)]).cluster, AnalysisOptions()))
+    report = lint(load_cluster(["-"], stdin=io.StringIO(_TRAPS)).cluster, AnalysisOptions(), paths=["-"])
+    assert _traps(report) == from_file
+    assert {f.location.file for f in report.findings if f.id in ("NV014", "NV015")} == {"<stdin>"}
+    assert not report.skipped
+
+
+@pytest.mark.parametrize(
+    ("spec", "expected"),
+    [
+        # written like that, these mean what they read as: no trap
+        ("ingress: [{ports: [{port: 80}]}]\n  egress: []\n  policyTypes: [Ingress]", []),
+        ("ingress: [{from: null}]\n  egress: null", []),
+        ("egress: []\n  policyTypes: [Ingress, Egress]", []),
+        ("egress: [{to: [{ipBlock: {cidr: 10.0.0.0/8}}], ports: []}]", []),
+        # the traps
+        (
+            "egress: [{to: []}, {}, {ports: [{port: 53}], to: []}]",
+            ["NV014 x/p egress[0]", "NV014 x/p egress[2]"],
+        ),
+        ("egress: []\n  policyTypes: []", ["NV015 x/p"]),
+        ("egress: []\n  policyTypes: null", ["NV015 x/p"]),
+    ],
+)
+def test_traps_only_for_an_empty_list(spec: str, expected: list[str]) -> None:
+    text = (
+        "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p, namespace: x}\n"
+        f"spec:\n  podSelector: {{}}\n  {spec}\n"
+    )
+    report = lint(load_cluster(["-"], stdin=io.StringIO(text)).cluster, AnalysisOptions())
+    assert sorted(f"{f[0]} {f[1]}" for f in _traps(report)) == expected
+
+
+def test_no_traps_on_models_built_by_hand() -> None:
+    """A hand-built model does not know how its lists were written ("unknown"): no NV014/NV015,
+    though ``rule()`` and ``egress=[]`` mean what ``from: []`` and ``egress: []`` do."""
+    policy = make_policy("x", "p", sel(), ingress=[rule(None, [port(80)])], egress=[])
+    assert not _traps(lint(make_cluster([A, B], [policy]), AnalysisOptions()))
 
 
 def _without_rule(cluster: Cluster, finding_object: str) -> Cluster:

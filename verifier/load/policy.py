@@ -4,7 +4,9 @@ API-server defaulting is applied here, once: protocol TCP; effective policyTypes
 else Ingress plus Egress iff ``spec.egress`` is non-empty); ``from``/``to`` missing or ``[]``
 → all peers (None); ``ports`` missing or ``[]`` → all ports (None); a missing
 ``spec.podSelector`` → ``{}`` with a Notice; a null rule (``ingress: [null]``) → ``{}``,
-allow all, with a Notice (the API server decodes it as the zero rule). The name must be a
+allow all, with a Notice (the API server decodes it as the zero rule). How each of those
+lists was written (missing, ``[]``, entries) is kept beside its meaning (`Written`: the
+``*_written`` fields) so that lint can flag a misleading ``[]`` without the files. The name must be a
 DNS subdomain (checked with the other names in `verifier.load.cluster`). Everything the API server would reject, and
 every unknown field, is a Problem: a silently dropped field could change a verdict.
 """
@@ -17,6 +19,7 @@ from verifier.load import checks, policy_fields
 from verifier.load.checks import Ctx, join, show
 from verifier.load.reader import LocatedDict
 from verifier.model import EVERYTHING, Direction, NetworkPolicy, Peer, Rule
+from verifier.model.resources import Written
 
 TOP_FIELDS = ("apiVersion", "kind", "metadata", "spec", "status")
 _SPEC_FIELDS = ("podSelector", "policyTypes", "ingress", "egress")
@@ -24,6 +27,13 @@ _INGRESS_FIELDS = ("from", "ports")
 _EGRESS_FIELDS = ("to", "ports")
 _PEER_FIELDS = ("podSelector", "namespaceSelector", "ipBlock")
 _DIRECTIONS = {d.value: d for d in Direction}
+
+
+def written(value: Any) -> Written:
+    """How a (valid) list field was written: missing (absent or null), ``[]``, or entries."""
+    if value is None:
+        return "missing"
+    return "empty" if value == [] else "list"
 
 
 def parse_peer(ctx: Ctx, value: Any, path: str, node: object) -> Peer | None:
@@ -59,7 +69,13 @@ def _rule(ctx: Ctx, direction: Direction, index: int, value: Any, path: str, nod
             node, f"{path}: null rule read as {{}} (allows every peer on every port), as the API server does"
         )
         return Rule.model_construct(
-            direction=direction, index=index, peers=None, ports=None, location=ctx.at(node)
+            direction=direction,
+            index=index,
+            peers=None,
+            ports=None,
+            location=ctx.at(node),
+            peers_written="missing",
+            ports_written="missing",
         )
     raw = checks.mapping(ctx, value, path, node)
     if raw is None:
@@ -83,6 +99,8 @@ def _rule(ctx: Ctx, direction: Direction, index: int, value: Any, path: str, nod
         peers=tuple(peers) if peer_items else None,
         ports=ports,
         location=ctx.at(here),
+        peers_written=written(raw.get(peers_key)),
+        ports_written=written(raw.get("ports")),
     )
 
 
@@ -146,4 +164,8 @@ def parse_policy(ctx: Ctx, doc: dict[Any, Any], namespace: str, name: str) -> Ne
         ingress=ingress,
         egress=egress,
         location=location,
+        ingress_written=written(spec.get("ingress")),
+        egress_written=written(spec.get("egress")),
+        policy_types_written=written(spec.get("policyTypes")),
+        manifest_location=ctx.at(doc),
     )

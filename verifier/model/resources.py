@@ -4,6 +4,11 @@ These are *semantic* types: API defaulting has been applied by the loader (proto
 effective policyTypes, ``from: []`` read as "all peers") so that no consumer re-implements it.
 They are frozen pydantic models and know nothing about Z3, YAML or presentation.
 
+How each list was *written* (missing, ``[]`` or entries: `Written`) is kept next to its
+meaning (`Rule.peers_written`, `NetworkPolicy.egress_written`, ...) for lint's NV014/NV015,
+which flag ``[]`` whose meaning is the opposite of how it reads. No semantics reads them: two
+models that differ only there allow exactly the same flows.
+
 Kubernetes NetworkPolicy semantics, stated once:
 
 - a `Rule` matches a flow iff (some peer matches, or ``peers is None``) AND (some port
@@ -20,6 +25,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Mapping
 from enum import StrEnum
+from typing import Literal
 from typing import Protocol as TypingProtocol
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -31,6 +37,11 @@ from verifier.model.labels import LabelSelector
 NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
 
 _UNKNOWN = Location("<unknown>")
+
+Written = Literal["unknown", "missing", "empty", "list"]
+"""How a list field was written in the manifest: ``"missing"`` (absent or null), ``"empty"``
+(``[]``) or ``"list"`` (at least one entry); ``"unknown"`` for a model not read from a
+manifest (built by hand, by a generator or by an analysis). Only lint's traps read it."""
 
 
 class Protocol(StrEnum):
@@ -204,6 +215,8 @@ class Rule(BaseModel):
     ``peers`` None = all sources/destinations (``from``/``to`` missing or ``[]``);
     ``ports`` None = all ports and protocols (``ports`` missing or ``[]``).
     ``index`` is the rule's position in its list, used in reports (``ingress[0]``).
+    ``peers_written`` / ``ports_written`` say how ``from``/``to`` and ``ports`` were written
+    (`Written`; a null rule has both "missing"): presentation only, never semantics.
     """
 
     model_config = ConfigDict(frozen=True, defer_build=True)
@@ -213,6 +226,8 @@ class Rule(BaseModel):
     peers: tuple[Peer, ...] | None = None
     ports: tuple[PolicyPort, ...] | None = None
     location: Location = _UNKNOWN
+    peers_written: Written = "unknown"
+    ports_written: Written = "unknown"
 
 
 class NetworkPolicy(BaseModel):
@@ -220,6 +235,11 @@ class NetworkPolicy(BaseModel):
 
     ``policy_types`` is the *effective* set: the explicit ``policyTypes`` if given, else
     Ingress plus Egress iff ``spec.egress`` is non-empty (``egress: []`` is not Egress).
+
+    ``ingress_written`` / ``egress_written`` / ``policy_types_written`` say how
+    ``spec.ingress``, ``spec.egress`` and ``spec.policyTypes`` were written (`Written`), for
+    lint only. ``location`` is the policy's metadata; ``manifest_location`` where the object
+    itself starts (its document or List item), ``<unknown>`` when not read from a manifest.
     """
 
     model_config = ConfigDict(frozen=True, defer_build=True)
@@ -231,6 +251,10 @@ class NetworkPolicy(BaseModel):
     ingress: tuple[Rule, ...] = ()
     egress: tuple[Rule, ...] = ()
     location: Location = _UNKNOWN
+    ingress_written: Written = "unknown"
+    egress_written: Written = "unknown"
+    policy_types_written: Written = "unknown"
+    manifest_location: Location = _UNKNOWN
 
     @property
     def key(self) -> str:
@@ -379,6 +403,7 @@ __all__ = [
     "PolicyPort",
     "Protocol",
     "Rule",
+    "Written",
     "parse_ip",
     "parse_network",
 ]

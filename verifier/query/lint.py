@@ -38,8 +38,8 @@ in kube-system, OpenShift's DNS daemonset in openshift-dns on 5353), given with 
 findings of a previous JSON report) marks the findings it holds, matched by ID, object and
 `Finding.fingerprint`; CI fails on `LintReport.new_findings` only.
 
-NV014/NV015 need the manifest's raw shape, which the loader normalises away; they are read
-from the files again (not possible for stdin, which is then reported under ``skipped``).
+NV014/NV015 read how each list was written (``[]`` vs missing), which the model keeps beside
+its meaning (the ``*_written`` fields), so they hold for stdin input as for files.
 
 This module is the driver; each family of findings is its own module over one `LintRun`
 (`verifier.query.lint_context`): selectors, peers and coverage (`lint_selectors`),
@@ -88,7 +88,8 @@ def lint(
     ``dns`` (``NAMESPACE/SELECTOR:PORTS``, `parse_dns`; `UsageError` when malformed) names
     the cluster DNS for NV011/NV012 instead of detecting it (`dns_services`). ``baseline``
     (a previous run's findings, `read_lint_baseline`) marks the findings it holds
-    `Finding.in_baseline`; `LintReport.new_findings` are the rest."""
+    `Finding.in_baseline`; `LintReport.new_findings` are the rest. ``paths`` is no longer
+    read (NV014/NV015 come from the model, stdin included) and is kept for existing callers."""
     start = time.perf_counter()
     override = parse_dns(dns) if dns is not None else None
     universe = default_universe(cluster, options)
@@ -101,7 +102,7 @@ def lint(
     check_coverage(run)
     check_named_ports(run)
     check_dns(run, services)
-    check_traps(run, paths)
+    check_traps(run)
     findings = sorted(run.findings, key=lambda f: (_ORDER[f.severity], f.id, f.object))
     resolved = 0
     if baseline is not None:

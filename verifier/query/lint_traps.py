@@ -1,53 +1,50 @@
 """``lint`` findings about the manifests' shape (NV013-NV015): allow-all rules next to a
 default deny, and empty lists whose meaning is the opposite of how they read.
 
-NV014/NV015 need the manifest's raw shape, which the loader normalises away; they are read
-from the files again (not possible for stdin, which is then reported under ``skipped``).
+NV014/NV015 read how the loader saw each list written (``[]`` vs missing: the model's
+``*_written`` fields), so they work alike on files and stdin; the semantic fields, where both
+mean the same, are not consulted for them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from typing import Any
+from collections.abc import Sequence
 
-from verifier.errors import Location
-from verifier.load.reader import LocatedDict, read_documents
 from verifier.model import Direction, NetworkPolicy, Rule
 from verifier.query.lint_context import LintRun, rule_name
 from verifier.results import Severity
 
 
-def check_traps(run: LintRun, paths: Sequence[str]) -> None:
+def check_traps(run: LintRun) -> None:
     _allow_all_next_to_deny(run)
-    files = [p for p in paths if p != "-"]
-    if len(files) != len(paths):
-        run.skipped.append("NV014/NV015 (empty lists in the raw manifest): not checked for stdin input")
-    if not files:
-        return
-    for where, spec, name in _raw_policies(files):
-        for field, key in (("ingress", "from"), ("egress", "to")):
-            for i, raw in enumerate(spec.get(field) or []):
-                if isinstance(raw, dict) and key in raw and raw[key] == []:
-                    loc = (
-                        Location(where.file, raw.line, raw.column) if isinstance(raw, LocatedDict) else where
-                    )
-                    run.add(
-                        "NV014",
-                        Severity.WARNING,
-                        f"{name} {field}[{i}]",
-                        f"'{key}: []' means all {'sources' if key == 'from' else 'destinations'} (as if '{key}' "
-                        "were omitted), not none",
-                        loc,
-                    )
-        if "egress" in spec and spec.get("egress") == [] and not spec.get("policyTypes"):
-            run.add(
-                "NV015",
-                Severity.WARNING,
-                name,
-                "'egress: []' without policyTypes does NOT isolate egress (the API defaults policyTypes to "
-                "Ingress only); add 'policyTypes: [Ingress, Egress]' to deny all egress",
-                where,
-            )
+    for policy in run.cluster.policies:
+        _empty_lists(run, policy)
+
+
+def _empty_lists(run: LintRun, policy: NetworkPolicy) -> None:
+    """NV014 (``from: []`` / ``to: []``) and NV015 (``egress: []`` without policyTypes), read
+    from how the loader saw each list written (`verifier.model.resources.Written`); a model built by
+    hand ("unknown") has neither."""
+    for direction, key in ((Direction.INGRESS, "from"), (Direction.EGRESS, "to")):
+        for rule in policy.rules(direction):
+            if rule.peers_written == "empty":
+                run.add(
+                    "NV014",
+                    Severity.WARNING,
+                    rule_name(policy, rule),
+                    f"'{key}: []' means all {'sources' if key == 'from' else 'destinations'} (as if '{key}' "
+                    "were omitted), not none",
+                    rule.location,
+                )
+    if policy.egress_written == "empty" and policy.policy_types_written in ("missing", "empty"):
+        run.add(
+            "NV015",
+            Severity.WARNING,
+            policy.key,
+            "'egress: []' without policyTypes does NOT isolate egress (the API defaults policyTypes to "
+            "Ingress only); add 'policyTypes: [Ingress, Egress]' to deny all egress",
+            policy.manifest_location,
+        )
 
 
 def _allow_all_next_to_deny(run: LintRun) -> None:
@@ -125,37 +122,6 @@ def _report_allow_all(
             f"{what}{pods_text}, undoing the default deny of {denies} for them",
             location,
         )
-
-
-def _items(data: Any) -> Iterator[Any]:
-    if (
-        isinstance(data, dict)
-        and isinstance(data.get("items"), list)
-        and str(data.get("kind", "")).endswith("List")
-    ):
-        for item in data["items"]:
-            yield from _items(item)
-    else:
-        yield data
-
-
-def _raw_policies(paths: Sequence[str]) -> Iterator[tuple[Location, dict[Any, Any], str]]:
-    problems: list[Any] = []
-    for doc in read_documents(paths, None, problems):
-        for item in _items(doc.data):
-            if not isinstance(item, dict) or item.get("kind") != "NetworkPolicy":
-                continue
-            spec = item.get("spec")
-            meta = item.get("metadata") or {}
-            if not isinstance(spec, dict) or not isinstance(meta, dict):
-                continue
-            name = f"{meta.get('namespace', 'default')}/{meta.get('name', '?')}"
-            where = (
-                Location(doc.file, item.line, item.column)
-                if isinstance(item, LocatedDict) and item.line
-                else doc.location
-            )
-            yield where, spec, name
 
 
 __all__ = ["check_traps"]
