@@ -167,7 +167,7 @@ def test_raw_traps_from_the_manifest(tmp_path: Path) -> None:
     path = tmp_path / "np.yaml"
     path.write_text(_TRAPS)
     cluster = load_cluster([str(path)]).cluster
-    report = lint(cluster, AnalysisOptions(), paths=[str(path)])
+    report = lint(cluster, AnalysisOptions())
     assert _traps(report) == [
         (
             "NV014",
@@ -194,7 +194,7 @@ def test_raw_traps_on_stdin(tmp_path: Path) -> None:
     path = tmp_path / "np.yaml"
     path.write_text(_TRAPS)
     from_file = _traps(lint(load_cluster([str(path)]).cluster, AnalysisOptions()))
-    report = lint(load_cluster(["-"], stdin=io.StringIO(_TRAPS)).cluster, AnalysisOptions(), paths=["-"])
+    report = lint(load_cluster(["-"], stdin=io.StringIO(_TRAPS)).cluster, AnalysisOptions())
     assert _traps(report) == from_file
     assert {f.location.file for f in report.findings if f.id in ("NV014", "NV015")} == {"<stdin>"}
     assert not report.skipped

@@ -27,7 +27,7 @@ OPENSHIFT_DNS = "openshift-dns/dns.operator.openshift.io/daemonset-dns=default:5
 
 def run(paths: list[str], **kw: object) -> LintReport:
     cluster = load_cluster(paths).cluster
-    return lint(cluster, AnalysisOptions(), paths=paths, **kw)  # type: ignore[arg-type]
+    return lint(cluster, AnalysisOptions(), **kw)  # type: ignore[arg-type]
 
 
 def by_id(report: LintReport, id_: str) -> list[Finding]:

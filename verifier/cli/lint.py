@@ -106,7 +106,6 @@ def lint(
         report = run_lint(
             loaded.cluster,
             options,
-            paths=paths,
             warnings=[str(n) for n in loaded.notices],
             dns=dns,
             baseline=prior,

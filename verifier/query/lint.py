@@ -76,7 +76,6 @@ def lint(
     cluster: Cluster,
     options: AnalysisOptions,
     *,
-    paths: Sequence[str] = (),
     warnings: Sequence[str] = (),
     witnesses: bool = True,
     dns: str | None = None,
@@ -88,8 +87,8 @@ def lint(
     ``dns`` (``NAMESPACE/SELECTOR:PORTS``, `parse_dns`; `UsageError` when malformed) names
     the cluster DNS for NV011/NV012 instead of detecting it (`dns_services`). ``baseline``
     (a previous run's findings, `read_lint_baseline`) marks the findings it holds
-    `Finding.in_baseline`; `LintReport.new_findings` are the rest. ``paths`` is no longer
-    read (NV014/NV015 come from the model, stdin included) and is kept for existing callers."""
+    `Finding.in_baseline`; `LintReport.new_findings` are the rest. NV014/NV015 read how
+    the manifests wrote their lists from the model, so stdin is linted like files."""
     start = time.perf_counter()
     override = parse_dns(dns) if dns is not None else None
     universe = default_universe(cluster, options)
