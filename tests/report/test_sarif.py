@@ -407,7 +407,7 @@ def test_lint_sarif_cli_on_the_seed_is_valid_and_located_at_the_rules(
     assert res.exit_code == 0, res.output
     doc = json.loads(res.stdout)
     validate(doc)
-    report = run_lint(load_cluster([SEED]).cluster, AnalysisOptions(), paths=[SEED])
+    report = run_lint(load_cluster([SEED]).cluster, AnalysisOptions())
     results = doc["runs"][0]["results"]
     assert len(results) == len(report.findings)
     for sarif_result, finding in zip(results, report.findings, strict=True):

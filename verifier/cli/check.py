@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer  # noqa: TID251 - the CLI is the typer layer
 
 from verifier.cli.common import (
+    InputChoices,
     analysis_options,
     app,
     emit,
@@ -132,31 +133,16 @@ def check(
 
     options = analysis_options(universe, pod_cidr, ipblock_pods, timeout, rlimit)
     reports = parse_reports(report_files)
+    inputs = InputChoices.of(assume_unlabelled_namespaces, ignore_kind, exclude, verbose, quiet, no_color)
     problems = []
     old = None
     try:
-        loaded = load_input(
-            paths,
-            assume_unlabelled_namespaces,
-            ignore_kinds=ignore_kind,
-            exclude=exclude,
-            verbose=verbose,
-            quiet=quiet,
-            no_color=no_color,
-        )
+        loaded = load_input(paths, inputs)
     except InputError as exc:
         problems.extend(exc.problems)
     if baseline:
         try:
-            old = load_input(
-                baseline,
-                assume_unlabelled_namespaces,
-                ignore_kinds=ignore_kind,
-                exclude=exclude,
-                verbose=verbose,
-                quiet=quiet,
-                no_color=no_color,
-            )
+            old = load_input(baseline, inputs)
         except InputError as exc:
             problems.extend(exc.problems)
     try:
@@ -262,13 +248,7 @@ def assert_(
         name=name,
     )
     loaded = load_input(
-        paths,
-        assume_unlabelled_namespaces,
-        ignore_kinds=ignore_kind,
-        exclude=exclude,
-        verbose=verbose,
-        quiet=quiet,
-        no_color=no_color,
+        paths, InputChoices.of(assume_unlabelled_namespaces, ignore_kind, exclude, verbose, quiet, no_color)
     )
     report = run_check(loaded, [prop], options, quiet=quiet, no_color=no_color)
     emit_check(

@@ -16,6 +16,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import wraps
 from typing import TYPE_CHECKING, Annotated, ParamSpec, TextIO
 
@@ -177,28 +178,51 @@ def analysis_options(
     )
 
 
-def load_input(
-    paths: Sequence[str],
-    assume_unlabelled_namespaces: bool = False,
-    *,
-    ignore_kinds: Sequence[str] | None = None,
-    exclude: Sequence[str] | None = None,
-    verbose: bool = False,
-    quiet: bool = False,
-    no_color: bool = False,
-) -> LoadResult:
+@dataclass(frozen=True)
+class InputChoices:
+    """How the command line asked for the input to be read (``--assume-unlabelled-namespaces``,
+    ``--ignore-kind``, ``--exclude``, ``--verbose``) and talked to (``--quiet``, ``--no-color``):
+    built once per command and passed as one value, not as six loose arguments."""
+
+    assume_unlabelled_namespaces: bool = False
+    ignore_kinds: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    verbose: bool = False
+    quiet: bool = False
+    no_color: bool = False
+
+    @staticmethod
+    def of(
+        assume_unlabelled_namespaces: bool,
+        ignore_kinds: Sequence[str] | None,
+        exclude: Sequence[str] | None,
+        verbose: bool,
+        quiet: bool,
+        no_color: bool,
+    ) -> InputChoices:
+        return InputChoices(
+            assume_unlabelled_namespaces,
+            tuple(ignore_kinds or ()),
+            tuple(exclude or ()),
+            verbose,
+            quiet,
+            no_color,
+        )
+
+
+def load_input(paths: Sequence[str], choices: InputChoices = InputChoices()) -> LoadResult:
     """Load PATHs (stdin for ``-``) with a spinner on a terminal for large inputs."""
     from verifier.load import load_cluster
     from verifier.report.console import working
 
-    with working("loading manifests", paths=paths, quiet=quiet, no_color=no_color):
+    with working("loading manifests", paths=paths, quiet=choices.quiet, no_color=choices.no_color):
         return load_cluster(
             list(paths),
             stdin=sys.stdin if "-" in paths else None,
-            assume_unlabelled_namespaces=assume_unlabelled_namespaces,
-            ignore_kinds=tuple(ignore_kinds or ()),
-            exclude=tuple(exclude or ()),
-            verbose=verbose,
+            assume_unlabelled_namespaces=choices.assume_unlabelled_namespaces,
+            ignore_kinds=choices.ignore_kinds,
+            exclude=choices.exclude,
+            verbose=choices.verbose,
         )
 
 

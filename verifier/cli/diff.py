@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer  # noqa: TID251 - the CLI is the typer layer
 
 from verifier.cli.common import (
+    InputChoices,
     analysis_options,
     app,
     emit,
@@ -120,7 +121,9 @@ def diff(
 
     options = analysis_options(universe, pod_cidr, ipblock_pods, timeout, rlimit)
     old, new, warnings = _load_pair(
-        paths, against, assume_unlabelled_namespaces, ignore_kind, exclude, verbose, quiet, no_color
+        paths,
+        against,
+        InputChoices.of(assume_unlabelled_namespaces, ignore_kind, exclude, verbose, quiet, no_color),
     )
     with working("comparing", quiet=quiet, no_color=no_color):
         result = run_diff(
@@ -148,39 +151,16 @@ def diff(
 
 
 def _load_pair(
-    old_paths: list[str],
-    new_paths: list[str],
-    assume_unlabelled_namespaces: bool,
-    ignore_kinds: list[str] | None = None,
-    exclude: list[str] | None = None,
-    verbose: bool = False,
-    quiet: bool = False,
-    no_color: bool = False,
+    old_paths: list[str], new_paths: list[str], inputs: InputChoices
 ) -> tuple[Cluster, Cluster, list[str]]:
     problems = []
     old = new = None
     try:
-        old = load_input(
-            old_paths,
-            assume_unlabelled_namespaces,
-            ignore_kinds=ignore_kinds,
-            exclude=exclude,
-            verbose=verbose,
-            quiet=quiet,
-            no_color=no_color,
-        )
+        old = load_input(old_paths, inputs)
     except InputError as exc:
         problems.extend(exc.problems)
     try:
-        new = load_input(
-            new_paths,
-            assume_unlabelled_namespaces,
-            ignore_kinds=ignore_kinds,
-            exclude=exclude,
-            verbose=verbose,
-            quiet=quiet,
-            no_color=no_color,
-        )
+        new = load_input(new_paths, inputs)
     except InputError as exc:
         problems.extend(exc.problems)
     if problems:
@@ -231,7 +211,9 @@ def gate(
 
     options = analysis_options(universe, pod_cidr, ipblock_pods, timeout, rlimit)
     old, new, warnings = _load_pair(
-        paths, against, assume_unlabelled_namespaces, ignore_kind, exclude, verbose, quiet, no_color
+        paths,
+        against,
+        InputChoices.of(assume_unlabelled_namespaces, ignore_kind, exclude, verbose, quiet, no_color),
     )
     intent_property = choose_intent(load_specs([intent]), name, intent)
     with working("proving the change safe", quiet=quiet, no_color=no_color):

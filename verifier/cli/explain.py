@@ -7,6 +7,7 @@ from typing import Annotated
 import typer  # noqa: TID251 - the CLI is the typer layer
 
 from verifier.cli.common import (
+    InputChoices,
     app,
     emit,
     exit_code,
@@ -63,13 +64,7 @@ def explain(
     from verifier.report.registry import RenderOptions
 
     loaded = load_input(
-        paths,
-        assume_unlabelled_namespaces,
-        ignore_kinds=ignore_kind,
-        exclude=exclude,
-        verbose=verbose,
-        quiet=quiet,
-        no_color=no_color,
+        paths, InputChoices.of(assume_unlabelled_namespaces, ignore_kind, exclude, verbose, quiet, no_color)
     )
     print_warnings((str(n) for n in loaded.notices), no_color=no_color, quiet=quiet)
     ends = []

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer  # noqa: TID251 - the CLI is the typer layer
 
 from verifier.cli.common import (
+    InputChoices,
     analysis_options,
     app,
     emit,
@@ -75,13 +76,7 @@ def exposure(
         None if to_ns is None else parse_selector(to_ns), None if to_pod is None else parse_selector(to_pod)
     )
     loaded = load_input(
-        paths,
-        assume_unlabelled_namespaces,
-        ignore_kinds=ignore_kind,
-        exclude=exclude,
-        verbose=verbose,
-        quiet=quiet,
-        no_color=no_color,
+        paths, InputChoices.of(assume_unlabelled_namespaces, ignore_kind, exclude, verbose, quiet, no_color)
     )
     with working("computing the exposure", quiet=quiet, no_color=no_color):
         result = run_exposure(

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer  # noqa: TID251 - the CLI is the typer layer
 
 from verifier.cli.common import (
+    InputChoices,
     analysis_options,
     app,
     emit,
@@ -93,13 +94,7 @@ def lint(
 
     options = analysis_options(universe, pod_cidr, ipblock_pods, timeout, rlimit)
     loaded = load_input(
-        paths,
-        assume_unlabelled_namespaces,
-        ignore_kinds=ignore_kind,
-        exclude=exclude,
-        verbose=verbose,
-        quiet=quiet,
-        no_color=no_color,
+        paths, InputChoices.of(assume_unlabelled_namespaces, ignore_kind, exclude, verbose, quiet, no_color)
     )
     prior = read_lint_baseline(baseline) if baseline else None
     with working("linting", quiet=quiet, no_color=no_color):

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer  # noqa: TID251 - the CLI is the typer layer
 
 from verifier.cli.common import (
+    InputChoices,
     analysis_options,
     app,
     emit,
@@ -115,13 +116,7 @@ def matrix(
     selector = parse_selector(pod) if pod is not None else None
     options = analysis_options(None, pod_cidr, ipblock_pods)
     loaded = load_input(
-        paths,
-        assume_unlabelled_namespaces,
-        ignore_kinds=ignore_kind,
-        exclude=exclude,
-        verbose=verbose,
-        quiet=quiet,
-        no_color=no_color,
+        paths, InputChoices.of(assume_unlabelled_namespaces, ignore_kind, exclude, verbose, quiet, no_color)
     )
     cluster = loaded.cluster
     keep = selected_endpoints(cluster, namespaces or (), selector)
