@@ -8,11 +8,25 @@ witnesses in tests/query/test_lint_witness.py.
 from __future__ import annotations
 
 import z3
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from tests.strategies import ip_peer, make_cluster, make_pod, make_policy, rule, sel
+from tests.strategies import (
+    POD_SELECTORS,
+    clusters,
+    ip_peer,
+    make_cluster,
+    make_pod,
+    make_policy,
+    port,
+    rule,
+    sel,
+)
 from verifier.encode import Encoding, build_inventory, build_vocabulary
+from verifier.engine.classes import equivalence_classes
 from verifier.model import AnalysisOptions, Cluster, Universe, ip_key, parse_ip
 from verifier.solve import Answer, check, make_solver
+from verifier.spec import Expect, Property, SpecPeer
 
 
 def _encoding(cluster: Cluster, universe: Universe = Universe.INVENTORY, **kw: object) -> Encoding:
@@ -31,6 +45,39 @@ def _sat(enc: Encoding, *terms: z3.BoolRef) -> z3.ModelRef | None:
 
 
 # --- the inventory the encoder builds -----------------------------------------------------------
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(clusters(undeclared=True), st.data())
+def test_the_encoder_refines_the_engines_partition(cluster: Cluster, data: st.DataObject) -> None:
+    """One partition of the pods: the encoder's classes are the engine's (told apart by the
+    properties' selectors and named ports too), cut further only by address region and by the
+    pods a property names — and every member of an encoder class has the class's codes."""
+    prop = Property(
+        name="p",
+        expect=Expect.DENY,
+        sources=(SpecPeer(pod_selector=data.draw(POD_SELECTORS)),),
+        ports=(port("http"),),
+    )
+    options = AnalysisOptions()
+    vocab = build_vocabulary(cluster, [prop])
+    inventory = build_inventory(cluster, vocab, [prop], options)
+    part = equivalence_classes(
+        cluster,
+        options,
+        selectors=[prop.sources[0].pod_selector],
+        port_names=vocab.named_ports,  # type: ignore[index, list-item]
+    )
+    engine_class = {pod.key: part.class_of[i] for i, pod in enumerate(part.pods)}
+    for cls in inventory.classes:
+        assert len({engine_class[m.key] for m in cls.members}) == 1
+        for member in cls.members:
+            assert vocab.pod_codes(member.labels) == cls.pod_codes
+    # and nothing finer than needed: pods of one engine class and one region are one class
+    for a in cluster.pods:
+        for b in cluster.pods:
+            if engine_class[a.key] == engine_class[b.key] and a.ips == b.ips == ():
+                assert inventory.by_pod[a.key] == inventory.by_pod[b.key]
 
 
 def test_a_replicated_template_is_a_class_that_offers_two_pods() -> None:

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from verifier.encode.vocab import Vocabulary
+from verifier.engine.classes import equivalence_classes, region_starts
 from verifier.model import (
     AnalysisOptions,
     Cluster,
@@ -36,13 +37,8 @@ class Regions:
 
     @staticmethod
     def build(sets: Iterable[IntervalSet]) -> Regions:
-        points = {0, V6_OFFSET}
-        for s in sets:
-            for lo, hi in s:
-                points.add(lo)
-                points.add(hi + 1)
-        end = V6_SPACE[1] + 1
-        return Regions(tuple(sorted(p for p in points if p < end)))
+        """The engine's cut of the address line (`verifier.engine.classes.region_starts`)."""
+        return Regions(region_starts(sets))
 
     def index(self, key: int) -> int:
         return bisect.bisect_right(self.starts, key) - 1
@@ -174,6 +170,23 @@ def build_inventory(
     singled = {
         peer.pod for p in properties for peer in (p.sources or ()) + (p.destinations or ()) if peer.pod
     }
+    # The engine's partition says which pods no policy or property can tell apart (one
+    # namespace, one value per mentioned label key, the same mentioned named ports); the
+    # encoder refines it only by what its symbolic address needs (the atomic region of each
+    # IP) and by the pods a property names. Label and port codes are the class's.
+    partition = equivalence_classes(
+        cluster,
+        options.model_copy(update={"ipblock_pods": False}),  # addresses: the regions below
+        selectors=[
+            sel
+            for p in properties
+            for peer in (p.sources or ()) + (p.destinations or ())
+            if (sel := peer.pod_selector) is not None
+        ],
+        port_names=vocab.named_ports,
+    )
+    class_of = {pod.key: partition.class_of[i] for i, pod in enumerate(partition.pods)}
+    codes_of: dict[int, tuple[tuple[int, ...], tuple[int, ...]]] = {}
 
     classes: dict[tuple[object, ...], EncodedClass] = {}
     used: dict[int, set[int]] = {}
@@ -183,15 +196,23 @@ def build_inventory(
         if ns_codes is None:
             ns_codes = vocab.ns_codes(cluster.namespace_labels(pod.namespace))
             ns_codes_cache[pod.namespace] = ns_codes
-        pod_codes = vocab.pod_codes(pod.labels)
-        ports = tuple(_named_port_value(pod, n, proto) for n, proto in vocab.named_ports)
+        engine_class = class_of[pod.key]
+        found = codes_of.get(engine_class)
+        if found is None:
+            found = codes_of[engine_class] = (
+                vocab.pod_codes(pod.labels),
+                tuple(_named_port_value(pod, n, proto) for n, proto in vocab.named_ports),
+            )
+        pod_codes, ports = found
         region_ids: tuple[int, ...] | None = None
         if pod.ips:
             keys = [ip_key(ip) for ip in pod.ips]
             region_ids = tuple(sorted({regions.index(k) for k in keys}))
             for k in keys:
                 used.setdefault(regions.index(k), set()).add(k)
-        key = (pod.namespace, pod_codes, ports, region_ids, pod.key if pod.key in singled else None)
+        # the engine's class (namespace, label codes and named ports follow from it), cut by
+        # the address regions of the pod's IPs and by the pods a property names
+        key = (engine_class, region_ids, pod.key if pod.key in singled else None)
         cls = classes.get(key)
         if cls is None:
             cls = EncodedClass(len(classes), pod.namespace, pod_codes, ns_codes, ports, region_ids)

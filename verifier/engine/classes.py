@@ -4,8 +4,9 @@ Policies look at a pod through four windows only, so two pods are *equivalent* â
 to, from or between them is decided alike â€” when they have
 
 1. the same namespace (policy membership, lone ``podSelector`` peers, namespace selectors);
-2. the same value, or the same absence, for every label key some ``podSelector`` mentions
-   (selectors compare against constants only, so other keys are invisible);
+2. for every label key some ``podSelector`` mentions, the same mentioned value, or any value
+   no selector mentions, or the same absence (selectors compare against constants only, so
+   other keys and unmentioned values are invisible);
 3. the same named container ports among the names some policy port mentions (with a fixed
    flow port/protocol: the same set of such names resolving to that port and protocol);
 4. the same address *signature*, when ipBlocks can match pods (``ipblock_pods`` and some
@@ -21,11 +22,13 @@ inventory universe can pick a class index instead of a pod.
 from __future__ import annotations
 
 import bisect
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from verifier.model import (
     AnalysisOptions,
     Cluster,
+    IntervalSet,
     IPBlock,
     LabelSelector,
     Pod,
@@ -67,17 +70,25 @@ class AddressRegions:
         return self.family_of(region), self.signatures[region]
 
 
-def address_regions(blocks: tuple[IPBlock, ...]) -> AddressRegions:
-    """Cut the address line at the boundaries of ``blocks`` and sign every region."""
-    ranges = [block.ranges() for block in blocks]
+def region_starts(sets: Iterable[IntervalSet]) -> tuple[int, ...]:
+    """The first addresses of the atomic regions that the boundaries of ``sets`` cut the
+    address line into (IPv4 and IPv6 never share a region). The one cut of the address line:
+    the engine signs these regions, the encoder's symbolic addresses range over them."""
     top = V6_SPACE[1]
     points = {0, V6_OFFSET}
-    for rs in ranges:
+    for rs in sets:
         for lo, hi in rs:
             points.add(lo)
             if hi < top:
                 points.add(hi + 1)
-    starts = tuple(sorted(points))
+    return tuple(sorted(points))
+
+
+def address_regions(blocks: tuple[IPBlock, ...]) -> AddressRegions:
+    """Cut the address line at the boundaries of ``blocks`` and sign every region."""
+    ranges = [block.ranges() for block in blocks]
+    top = V6_SPACE[1]
+    starts = region_starts(ranges)
     diff = [0] * (len(starts) + 1)
     for b, rs in enumerate(ranges):
         bit = 1 << b
@@ -91,6 +102,11 @@ def address_regions(blocks: tuple[IPBlock, ...]) -> AddressRegions:
         acc ^= diff[t]
         signatures.append(acc)
     return AddressRegions(blocks=blocks, starts=starts, signatures=tuple(signatures))
+
+
+#: A label value no selector mentions: selectors compare against constants only, so every
+#: such value behaves alike (and no label value can contain a NUL character).
+OTHER_VALUE = "\x00other"
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,15 +179,23 @@ def equivalence_classes(
     *,
     port: int | None = None,
     protocol: Protocol | None = None,
+    selectors: Iterable[LabelSelector] = (),
+    port_names: Iterable[tuple[str, Protocol]] = (),
 ) -> Partition:
     """Partition the inventory pods into classes no policy can distinguish.
 
     With ``port`` and ``protocol`` the partition is for flows on that port only (named ports
-    that resolve elsewhere are forgotten), which makes it coarser.
+    that resolve elsewhere are forgotten), which makes it coarser. ``selectors`` and
+    ``port_names`` are what else must tell pods apart (the properties of a run: the encoder
+    builds its classes on this partition, `verifier.encode.inventory`).
     """
     pods = tuple(sorted(cluster.pods, key=lambda p: (p.namespace, p.name)))
-    keys = sorted({req.key for sel in _pod_selectors(cluster) for req in sel.requirements()})
-    names = _port_names(cluster)
+    requirements = [req for sel in (*_pod_selectors(cluster), *selectors) for req in sel.requirements()]
+    keys = sorted({req.key for req in requirements})
+    mentioned: dict[str, set[str]] = {}
+    for req in requirements:
+        mentioned.setdefault(req.key, set()).update(req.values)
+    names = _port_names(cluster) | set(port_names)
     blocks = _ip_blocks(cluster)
     regions = address_regions(blocks) if options.ipblock_pods and blocks else None
 
@@ -180,7 +204,9 @@ def equivalence_classes(
     keys_seen: list[_ClassKey] = []
     class_of: list[int] = []
     for i, pod in enumerate(pods):
-        labels = tuple((k, pod.labels[k]) for k in keys if k in pod.labels)
+        labels = tuple(
+            (k, v if v in mentioned[k] else OTHER_VALUE) for k in keys if (v := pod.labels.get(k)) is not None
+        )
         named = tuple(
             sorted(
                 {
@@ -219,4 +245,11 @@ def equivalence_classes(
     return Partition(pods=pods, classes=classes, class_of=tuple(class_of), regions=regions)
 
 
-__all__ = ["AddressRegions", "Partition", "PodClass", "address_regions", "equivalence_classes"]
+__all__ = [
+    "AddressRegions",
+    "Partition",
+    "PodClass",
+    "address_regions",
+    "equivalence_classes",
+    "region_starts",
+]
