@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from verifier.encode.vocab import Vocabulary
-from verifier.engine.classes import equivalence_classes, region_starts
+from verifier.engine.classes import Partition, equivalence_classes, region_starts
 from verifier.model import (
     AnalysisOptions,
     Cluster,
@@ -156,12 +156,33 @@ def _named_port_value(pod: Pod, name: str, protocol: object) -> int:
     return 0
 
 
+def pod_partition(
+    cluster: Cluster, vocab: Vocabulary, properties: Sequence[Property], options: AnalysisOptions
+) -> Partition:
+    """The engine's partition of the pods, told apart by the properties' selectors and named
+    ports too: what no policy or property can tell apart (addresses are the encoder's regions)."""
+    return equivalence_classes(
+        cluster,
+        options.model_copy(update={"ipblock_pods": False}),
+        selectors=[
+            sel
+            for p in properties
+            for peer in (p.sources or ()) + (p.destinations or ())
+            if (sel := peer.pod_selector) is not None
+        ],
+        port_names=vocab.named_ports,
+    )
+
+
 def build_inventory(
     cluster: Cluster,
     vocab: Vocabulary,
     properties: Sequence[Property],
     options: AnalysisOptions,
+    partition: Partition | None = None,
 ) -> Inventory:
+    """The encoder's classes and address regions; ``partition`` is `pod_partition`'s (built
+    here when the caller does not hold it already)."""
     pod_space = options.pod_ip_space()
     sets = [*policy_sets(cluster), *_property_sets(properties)]
     if options.pod_cidrs:
@@ -174,17 +195,8 @@ def build_inventory(
     # namespace, one value per mentioned label key, the same mentioned named ports); the
     # encoder refines it only by what its symbolic address needs (the atomic region of each
     # IP) and by the pods a property names. Label and port codes are the class's.
-    partition = equivalence_classes(
-        cluster,
-        options.model_copy(update={"ipblock_pods": False}),  # addresses: the regions below
-        selectors=[
-            sel
-            for p in properties
-            for peer in (p.sources or ()) + (p.destinations or ())
-            if (sel := peer.pod_selector) is not None
-        ],
-        port_names=vocab.named_ports,
-    )
+    if partition is None:
+        partition = pod_partition(cluster, vocab, properties, options)
     class_of = {pod.key: partition.class_of[i] for i, pod in enumerate(partition.pods)}
     codes_of: dict[int, tuple[tuple[int, ...], tuple[int, ...]]] = {}
 
@@ -276,4 +288,12 @@ def free_address(
     return None
 
 
-__all__ = ["EncodedClass", "Inventory", "Regions", "build_inventory", "free_address", "network_range"]
+__all__ = [
+    "EncodedClass",
+    "Inventory",
+    "Regions",
+    "build_inventory",
+    "free_address",
+    "network_range",
+    "pod_partition",
+]

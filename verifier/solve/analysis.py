@@ -1,7 +1,7 @@
 """One analysis: the input, one resolved options object, and everything built from them once.
 
-An `Analysis` is what the questions (`verifier.query`) ask: it owns the vocabulary, the
-inventory classes and one encoding per universe, so that many properties, or the two sides
+An `Analysis` is what the questions (`verifier.query`) ask: it owns the vocabulary, the pod
+partition (the engine's, which the encoder's classes cut further) and one encoding per universe, so that many properties, or the two sides
 of a diff, share the work, and so that no Z3 term ever leaves `verifier.solve`. It is built
 either over one cluster or over two versions of one (old and new policies, merged over one
 inventory by `verifier.model.merge_versions`); the universe rule lives in
@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from verifier.encode import Encoding, build_inventory, build_vocabulary
+from verifier.encode.inventory import pod_partition
 from verifier.model import AnalysisOptions, Cluster, Universe, merge_versions
 from verifier.results import PropertyResult, RegionList, Verdict
 from verifier.solve.diff import allowed_by, diff_regions, diff_side, exposure_regions
@@ -54,7 +55,9 @@ class Analysis:
             scope = cluster
         self._scope = scope
         self._vocab = build_vocabulary(scope, self.properties)
-        self._inventory = build_inventory(scope, self._vocab, self.properties, options)
+        # The pod partition of the run (the engine's), which the encoder's classes cut further.
+        self.partition = pod_partition(scope, self._vocab, self.properties, options)
+        self._inventory = build_inventory(scope, self._vocab, self.properties, options, self.partition)
         self._encodings: dict[Universe, Encoding] = {}
 
     def universe(self, prop: Property | None = None) -> Universe:
