@@ -11,7 +11,7 @@ from verifier.errors import Location
 from verifier.model import AnalysisOptions, Cluster, NetworkPolicy, Rule, Universe
 from verifier.query.lint_witness import PodIndex, Witnesses
 from verifier.results import Finding, Severity
-from verifier.solve.lint import LintSolver
+from verifier.solve.analysis import Analysis
 
 
 def rule_name(policy: NetworkPolicy, rule: Rule) -> str:
@@ -41,7 +41,7 @@ class LintRun:
         self.findings: list[Finding] = []
         self.skipped: list[str] = []
         self.index = PodIndex(cluster)
-        self.solver = LintSolver(cluster, options, universe)
+        self.solver = Analysis(cluster, options).lint_questions(universe)
         self.witnesses = (
             Witnesses(self.index, self.solver.external_space, ipblock_pods=options.ipblock_pods)
             if witnesses and universe is Universe.INVENTORY

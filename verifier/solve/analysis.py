@@ -21,6 +21,7 @@ from verifier.model import AnalysisOptions, Cluster, Universe, merge_versions
 from verifier.results import PropertyResult, RegionList, Verdict
 from verifier.solve.diff import allowed_by, diff_regions, diff_side, exposure_regions
 from verifier.solve.enumdiff import engine_diff
+from verifier.solve.lint import LintSolver
 from verifier.solve.prove import prove
 from verifier.spec import Property, SpecPeer
 
@@ -171,6 +172,11 @@ class Analysis:
             max_regions=max_regions,
             outside=outside,
         )
+
+    def lint_questions(self, universe: Universe) -> LintSolver:
+        """Lint's Z3 questions in ``universe`` (and in `any`, for "can this ever match"),
+        over this analysis's encodings."""
+        return LintSolver(self._encoding(universe), self._encoding(Universe.ANY))
 
     def exposure(self, destination: SpecPeer, *, max_regions: int = 20) -> RegionList:
         """Every allowed flow into ``destination``, as regions."""

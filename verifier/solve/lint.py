@@ -24,16 +24,13 @@ from collections.abc import Sequence
 
 import z3
 
-from verifier.encode import Encoding, build_inventory, build_vocabulary
+from verifier.encode import Encoding
 from verifier.model import (
-    AnalysisOptions,
-    Cluster,
     Direction,
     IntervalSet,
     NetworkPolicy,
     Peer,
     Rule,
-    Universe,
 )
 from verifier.solve.solver import Answer, check, make_solver
 
@@ -45,15 +42,12 @@ class LintSolver:
     It builds one encoding in ``universe`` (the redundancy questions) and, unless that is
     already `any`, one in the `any` universe ("can this selector/peer ever match")."""
 
-    def __init__(self, cluster: Cluster, options: AnalysisOptions, universe: Universe) -> None:
-        vocab = build_vocabulary(cluster, ())
-        inventory = build_inventory(cluster, vocab, (), options)
-        self.enc = Encoding(cluster, vocab, inventory, universe, options)
-        self.any_enc = (
-            self.enc
-            if universe is Universe.ANY
-            else Encoding(cluster, vocab, inventory, Universe.ANY, options)
-        )
+    def __init__(self, enc: Encoding, any_enc: Encoding) -> None:
+        """``enc`` in the lint's universe, ``any_enc`` in the `any` universe (the same object
+        when that is the lint's): an `Analysis` hands them out (`Analysis.lint_questions`)."""
+        options = enc.options
+        self.enc = enc
+        self.any_enc = any_enc
         self.timeout_s = options.timeout_s
         self.rlimit = options.rlimit
         self.calls = 0
