@@ -17,7 +17,6 @@ import io
 import json
 import random
 import re
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,6 +25,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rich.console import Console
 
+from tests.browser import rendered_dom
 from tests.strategies import (
     PROTOCOLS,
     clusters,
@@ -500,24 +500,10 @@ def test_single_port_connectivity(external: bool) -> None:
 
 
 def test_html_draws_range_groups_in_chromium(tmp_path: Path) -> None:
-    from tests.report.test_matrix_formats import _chromium
-
-    browser = _chromium()
-    if browser is None:
-        pytest.skip("chromium not found and could not be installed (apt-get install -y chromium)")
     options = AnalysisOptions(pod_cidrs=(parse_network("10.244.0.0/16"),))
     page = tmp_path / "matrix.html"
     page.write_text(_render(connectivity(_shop(), options), write_connectivity_html), encoding="utf-8")
-    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--allow-file-access-from-files"]
-    dom = subprocess.run(
-        [browser, *flags, "--virtual-time-budget=2000", "--dump-dom", page.as_uri()],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    ).stdout
-    if "<html" not in dom:
-        pytest.skip(f"chromium could not run here: {dom[:200]!r}")
+    dom = rendered_dom(page)
     assert 'data-rendered="true"' in dom
     ranges = re.findall(r'<g class="node (?:source|destination) external" data-group="([SD]\d+)"', dom)
     assert sorted(ranges) == ["D4", "S3", "S4"]

@@ -17,10 +17,7 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import re
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -28,6 +25,7 @@ from hypothesis import HealthCheck, given, settings
 from rich.console import Console
 from typer.testing import CliRunner
 
+from tests.browser import rendered_dom, screenshot
 from tests.paths import TESTS
 from tests.strategies import clusters
 from verifier.cli import app
@@ -258,41 +256,11 @@ def test_cli_usage_errors(shop_file: Path) -> None:
 # --- the HTML page in headless Chromium -------------------------------------------------------
 
 
-def _chromium() -> str | None:
-    """A Chromium binary; when absent, install the Debian package as .ci/run does
-    (``apt-get install -y --no-install-recommends chromium``), only if running as root."""
-    names = ("chromium", "chromium-browser", "google-chrome", "chrome")
-    for name in names:
-        if found := shutil.which(name):
-            return found
-    if shutil.which("apt-get") and os.geteuid() == 0:
-        subprocess.run(
-            ["apt-get", "install", "-y", "--no-install-recommends", "chromium"],
-            capture_output=True,
-            timeout=900,
-            check=False,
-        )
-        return shutil.which("chromium")
-    return None
-
-
 def test_html_page_renders_the_graph_in_chromium(shop: Connectivity, tmp_path: Path) -> None:
-    browser = _chromium()
-    if browser is None:
-        pytest.skip("chromium not found and could not be installed (apt-get install -y chromium)")
     page = tmp_path / "matrix.html"
     page.write_text(_render(write_connectivity_html, shop), encoding="utf-8")
     assert "http://" not in page.read_text().replace("http://www.w3.org/2000/svg", "")
-    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--allow-file-access-from-files"]
-    dom = subprocess.run(
-        [browser, *flags, "--virtual-time-budget=2000", "--dump-dom", page.as_uri()],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    ).stdout
-    if "<html" not in dom:
-        pytest.skip(f"chromium could not run here: {dom[:200]!r}")
+    dom = rendered_dom(page)
     assert 'data-rendered="true"' in dom
     nodes = re.findall(r'<g class="node (?:source|destination)" data-group="([SD]\d+)"', dom)
     edges = set(re.findall(r'<g class="edge" data-source="(S\d+)" data-target="(D\d+)"', dom))
@@ -301,13 +269,7 @@ def test_html_page_renders_the_graph_in_chromium(shop: Connectivity, tmp_path: P
     assert "shop/web-1, shop/web-2" in dom  # the groups table was filled in by the script
     ARTIFACTS.mkdir(exist_ok=True)
     shot = ARTIFACTS / "matrix-html.png"
-    subprocess.run(
-        [browser, *flags, "--window-size=1000,900", f"--screenshot={shot}", page.as_uri()],
-        capture_output=True,
-        timeout=120,
-        check=False,
-        cwd=tmp_path,
-    )
+    screenshot(page, shot)
     assert shot.exists() and shot.stat().st_size > 5000
 
 
