@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import ipaddress
 import itertools
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from verifier.model import (
     NAMESPACE_NAME_LABEL,
@@ -136,6 +136,27 @@ def _taken(cluster: Cluster) -> set[int]:
     return {ip_key(ip) for pod in cluster.pods for ip in pod.ips}
 
 
+def _free_keys(
+    keys: list[int], usable: Callable[[int], bool], taken: set[int], per_gap: int = 1
+) -> list[int]:
+    """Addresses a pod without IP (or an external address) can have: the first `per_gap`
+    usable, untaken addresses of every gap between two candidate keys. Every interval bound
+    is a candidate key, so each gap lies inside one atom of the address space; picking the
+    bounds alone missed an atom whose bounds were other pods' IPs (10.0.0.0/28 with pods at
+    .0 and .15 still has .1 free)."""
+    out: list[int] = []
+    ends = [*keys[1:], V6_SPACE[1] + 1]
+    for start, end in zip(keys, ends, strict=True):
+        found = 0
+        for k in range(start, min(end, start + len(taken) + per_gap + 1)):
+            if usable(k) and k not in taken:
+                out.append(k)
+                found += 1
+                if found == per_gap:
+                    break
+    return out
+
+
 def namespace_label_sets(cluster: Cluster, name: str, props: list[Property]) -> list[dict[str, str]]:
     """The label sets a namespace may carry: its own, or — when the input only references it —
     every combination of the mentioned keys and values (its name fixed)."""
@@ -154,8 +175,8 @@ def namespace_label_sets(cluster: Cluster, name: str, props: list[Property]) -> 
 def _pod_endpoints(
     cluster: Cluster, pod: Pod, keys: list[int], pod_space: IntervalSet, props: list[Property] | None = None
 ) -> Iterator[Endpoint]:
-    taken = _taken(cluster)
-    ips = list(pod.ips) or [key_to_ip(k) for k in keys if k in pod_space and k not in taken]
+    free = _free_keys(keys, lambda k: k in pod_space, _taken(cluster), per_gap=2) if not pod.ips else []
+    ips = list(pod.ips) or [key_to_ip(k) for k in free]
     for ns_labels in namespace_label_sets(cluster, pod.namespace, props or []):
         for ip in ips:
             for replica in (1, 2) if pod.replicated else (None,):
@@ -198,8 +219,7 @@ def _hypothetical(
             labels[NAMESPACE_NAME_LABEL] = name
             namespaces.append((name, labels, True))
     seen = set()
-    taken = _taken(cluster)
-    ips = [key_to_ip(k) for k in keys if k in pod_space and k not in taken]
+    ips = [key_to_ip(k) for k in _free_keys(keys, lambda k: k in pod_space, _taken(cluster))]
     for (ns, ns_labels, new), labels in itertools.product(namespaces, _label_space(pod_sels)):
         marker = (ns, tuple(sorted(ns_labels.items())), tuple(sorted(labels.items())))
         if marker in seen:
@@ -223,14 +243,10 @@ def _with_named_ports(ep: Endpoint, names: list[tuple[str, Protocol]], port: int
 
 
 def _externals(cluster: Cluster, keys: list[int], options: AnalysisOptions) -> list[Endpoint]:
-    """External addresses at the candidate keys: no pod's IP, outside --pod-cidr when given."""
+    """External addresses, one per gap of the candidate keys: no pod's IP, outside --pod-cidr when given."""
     pod_space = options.pod_ip_space()
-    pod_ips = {ip_key(ip) for pod in cluster.pods for ip in pod.ips}
-    return [
-        Endpoint(kind=EndpointKind.EXTERNAL, ip=key_to_ip(k))
-        for k in keys
-        if k not in pod_ips and (not options.pod_cidrs or k not in pod_space)
-    ]
+    free = _free_keys(keys, lambda k: not options.pod_cidrs or k not in pod_space, _taken(cluster))
+    return [Endpoint(kind=EndpointKind.EXTERNAL, ip=key_to_ip(k)) for k in free]
 
 
 def _a_flow(src: Endpoint, dst: Endpoint) -> bool:

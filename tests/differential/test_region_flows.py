@@ -321,6 +321,25 @@ def test_diff_with_mixed_families_lists_only_what_changed() -> None:
         check_regions(result.removed, _both(old, new), options, _diff_member(old, new, False, True))
 
 
+def test_a_pod_without_ip_inside_a_block_whose_ends_are_taken() -> None:
+    # CI found it: the block's first and last addresses belong to pods, so the brute-force
+    # enumeration gave the IP-less Deployment no address inside the block, while the region
+    # rightly lists it there (10.0.0.1 is free). The oracle now tries a free address per gap.
+    pods = [
+        make_pod("x", "p0", {}, ["10.0.0.0"]),
+        make_pod("x", "p1", {}, ["10.0.0.15"]),
+        make_pod("x", "p2", {"app": "a"}, ["10.0.0.2", "fd00::2"]),
+        make_pod("x", "p3", {}, [], kind="Deployment"),
+    ]
+    block = rule([ip_peer("10.0.0.0/28")])
+    policy = make_policy("x", "blocks", sel(), ingress=[block], egress=[block], policy_types=["Ingress"])
+    cluster = make_cluster(pods, [policy], {"x": {}})
+    options = AnalysisOptions(universe=Universe.INVENTORY, ipblock_pods=True)
+    result = exposure(cluster, destination_peer(None, sel(app="a")), options, max_regions=50)
+    assert "x/p3" in {p for r in result.regions.regions for p in _pods(r.source)}
+    check_regions(result.regions, cluster, options, _exposure_member(cluster, "a", True))
+
+
 def test_dual_stack_pods_pin_the_family_when_neither_side_does() -> None:
     # Two dual-stack pods, ingress from an IPv6 block only: the IPv6 flows are allowed, the
     # IPv4 ones are not; a region "a -> b" with no family would claim both.
