@@ -1,11 +1,11 @@
 """Pure resource types and their Kubernetes semantics (no I/O, no Z3, no presentation)."""
 
+from verifier.model.cluster import Cluster
 from verifier.model.ip import IntervalSet, ip_key, key_to_ip, network_range, networks_set
 from verifier.model.labels import EVERYTHING, LabelSelector, Operator, Requirement, parse_selector
 from verifier.model.options import AnalysisOptions, Universe
 from verifier.model.resources import (
     NAMESPACE_NAME_LABEL,
-    Cluster,
     ContainerPort,
     Direction,
     EndpointFacts,
@@ -22,11 +22,23 @@ from verifier.model.resources import (
     parse_ip,
     parse_network,
 )
+from verifier.model.tiers import (
+    Action,
+    Node,
+    Outcome,
+    Tier,
+    TierPeer,
+    TierPolicy,
+    TierPort,
+    TierRule,
+    TierSubject,
+)
 from verifier.model.versions import merge_versions
 
 __all__ = [
     "EVERYTHING",
     "NAMESPACE_NAME_LABEL",
+    "Action",
     "AnalysisOptions",
     "Cluster",
     "ContainerPort",
@@ -39,13 +51,21 @@ __all__ = [
     "LabelSelector",
     "Namespace",
     "NetworkPolicy",
+    "Node",
     "Operator",
+    "Outcome",
     "Peer",
     "Pod",
     "PolicyPort",
     "Protocol",
     "Requirement",
     "Rule",
+    "Tier",
+    "TierPeer",
+    "TierPolicy",
+    "TierPort",
+    "TierRule",
+    "TierSubject",
     "Universe",
     "ip_key",
     "key_to_ip",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from verifier.model.resources import Cluster
+from verifier.model.cluster import Cluster
 
 
 def merge_versions(old: Cluster, new: Cluster) -> tuple[Cluster, Cluster, tuple[str, ...]]:
