@@ -35,6 +35,16 @@ from verifier.model import (
     parse_ip,
     parse_network,
 )
+from verifier.model.tiers import (
+    Action,
+    Node,
+    Tier,
+    TierPeer,
+    TierPolicy,
+    TierPort,
+    TierRule,
+    TierSubject,
+)
 from verifier.oracle import external_endpoint, pod_endpoint
 from verifier.results import Endpoint, Flow
 
@@ -158,6 +168,8 @@ def make_cluster(
     *,
     undeclared: Iterable[str] = (),
     assume_unlabelled: bool = False,
+    tier_policies: Sequence[TierPolicy] = (),
+    nodes: Sequence[Node] = (),
 ) -> Cluster:
     """A cluster; namespaces not given explicitly exist with just their name label.
     ``undeclared`` namespaces are only referenced (as a namespace a dump lacks): their labels
@@ -177,7 +189,102 @@ def make_cluster(
         pods=tuple(pods),
         policies=tuple(policies),
         assume_unlabelled_namespaces=assume_unlabelled,
+        tier_policies=tuple(tier_policies),
+        nodes=tuple(nodes),
     )
+
+
+# --- tiers (verifier.model.tiers) ------------------------------------------------------------
+
+
+def t_namespaces(selector: LabelSelector | None = None) -> TierPeer:
+    """A ``namespaces`` peer (None: every namespace)."""
+    return TierPeer(namespaces=selector or LabelSelector())
+
+
+def t_pods(pods: LabelSelector | None = None, namespaces: LabelSelector | None = None) -> TierPeer:
+    """A ``pods`` peer: the pods ``pods`` selects in the namespaces ``namespaces`` selects."""
+    return TierPeer(pods=pods or LabelSelector(), pod_namespaces=namespaces or LabelSelector())
+
+
+def t_networks(*cidrs: str) -> TierPeer:
+    return TierPeer(networks=tuple(parse_network(c) for c in cidrs))
+
+
+def t_nodes(selector: LabelSelector | None = None) -> TierPeer:
+    return TierPeer(nodes=selector or LabelSelector())
+
+
+def t_domains(*names: str) -> TierPeer:
+    return TierPeer(domain_names=tuple(names))
+
+
+def t_port(number: int | None = None, protocol: str = "TCP", end: int | None = None) -> TierPort:
+    """A port entry: a number, a range (``end``), or every port of ``protocol`` (None)."""
+    return TierPort(protocol=Protocol(protocol), first=number, last=end if end is not None else number)
+
+
+def t_named(name: str, protocol: str | None = None) -> TierPort:
+    return TierPort(name=name, protocol=Protocol(protocol) if protocol else None)
+
+
+def t_rule(
+    action: str, peers: Sequence[TierPeer], ports: Sequence[TierPort] | None = None, name: str = ""
+) -> TierRule:
+    """A tier rule; `make_tier_policy` fills in its direction and index ("Accept" = Allow)."""
+    written = action
+    return TierRule(
+        direction=Direction.INGRESS,
+        index=0,
+        name=name,
+        action=Action.ALLOW if action == "Accept" else Action(action),
+        action_written=written,
+        peers=tuple(peers),
+        ports=tuple(ports) if ports is not None else None,
+    )
+
+
+def make_tier_policy(
+    name: str,
+    priority: int | None = 10,
+    *,
+    tier: str = "Admin",
+    kind: str | None = None,
+    namespaces: LabelSelector | None = None,
+    pods: LabelSelector | None = None,
+    pod_namespaces: LabelSelector | None = None,
+    ingress: Sequence[TierRule] = (),
+    egress: Sequence[TierRule] = (),
+) -> TierPolicy:
+    """An Admin (default) or Baseline tier policy. The subject is ``namespaces`` when given,
+    else ``pods`` in ``pod_namespaces`` (both default to everything). ``kind`` defaults to
+    AdminNetworkPolicy / BaselineAdminNetworkPolicy (priority None) by tier."""
+    if kind is None:
+        kind = "AdminNetworkPolicy" if tier == "Admin" else "BaselineAdminNetworkPolicy"
+    if kind == "BaselineAdminNetworkPolicy":
+        priority = None
+    subject = (
+        TierSubject(namespaces=namespaces)
+        if namespaces is not None
+        else TierSubject(pods=pods or LabelSelector(), pod_namespaces=pod_namespaces or LabelSelector())
+    )
+
+    def place(rules: Sequence[TierRule], direction: Direction) -> tuple[TierRule, ...]:
+        return tuple(r.model_copy(update={"direction": direction, "index": i}) for i, r in enumerate(rules))
+
+    return TierPolicy(
+        kind=kind,  # type: ignore[arg-type]
+        name=name,
+        tier=Tier(tier),
+        priority=priority,
+        subject=subject,
+        ingress=place(ingress, Direction.INGRESS),
+        egress=place(egress, Direction.EGRESS),
+    )
+
+
+def make_node(name: str, labels: Mapping[str, str] | None = None, *addresses: str) -> Node:
+    return Node(name=name, labels=dict(labels or {}), addresses=tuple(parse_ip(a) for a in addresses))
 
 
 def flow(source: Endpoint, destination: Endpoint, number: int = 80, protocol: str = "TCP") -> Flow:
@@ -417,6 +524,90 @@ def clusters(draw: st.DrawFn, max_pods: int = 6, max_policies: int = 4, undeclar
     return make_cluster(pod_list, pol_list, spaces, undeclared=hidden)
 
 
+# --- tiered clusters ----------------------------------------------------------------------------
+
+# Few priorities so that two policies of one tier often share one (a same-priority conflict).
+TIER_PRIORITIES = (1, 2, 5)
+NODE_POOL = (("n1", {"role": "worker"}, ("192.168.1.3",)), ("n2", {"role": "infra"}, ("10.0.0.200", "fd00::6")))
+
+
+def tier_peers(egress: bool) -> st.SearchStrategy[TierPeer]:
+    """namespaces, pods, networks (pod addresses too), and for egress nodes and, rarely,
+    domainNames (undecidable from manifests)."""
+    choices = [
+        st.builds(t_namespaces, NS_SELECTORS),
+        st.builds(t_pods, POD_SELECTORS, NS_SELECTORS),
+        st.lists(st.sampled_from(CIDR_POOL), min_size=1, max_size=2, unique=True).map(lambda c: t_networks(*c)),
+    ]
+    if egress:
+        choices.append(st.builds(t_nodes, selectors({"role": ("worker", "infra")})))
+        choices.append(st.just(t_domains("example.com")))
+    return st.one_of(choices)
+
+
+def tier_ports() -> st.SearchStrategy[TierPort]:
+    protocols = st.sampled_from(tuple(p.value for p in PROTOCOLS))
+    numbers = st.sampled_from(PORT_POOL)
+    return st.one_of(
+        st.builds(t_port, st.none(), protocols),
+        st.builds(t_port, numbers, protocols),
+        st.builds(lambda n, p, w: t_port(n, p, n + w), numbers, protocols, st.integers(1, 400)),
+        st.builds(t_named, st.sampled_from(PORT_NAMES), st.none() | protocols),
+    )
+
+
+def tier_rules(egress: bool, baseline: bool) -> st.SearchStrategy[TierRule]:
+    actions = ("Allow", "Deny") if baseline else ("Allow", "Deny", "Pass")
+    return st.builds(
+        t_rule,
+        st.sampled_from(actions),
+        st.lists(tier_peers(egress), min_size=1, max_size=2),
+        st.none() | st.lists(tier_ports(), min_size=1, max_size=2),
+    )
+
+
+@st.composite
+def tier_policy_sets(draw: st.DrawFn, max_admin: int = 3, baseline: bool = True) -> list[TierPolicy]:
+    """0-``max_admin`` Admin-tier policies (AdminNetworkPolicy or ClusterNetworkPolicy) and,
+    with ``baseline``, now and then a BaselineAdminNetworkPolicy or a Baseline-tier
+    ClusterNetworkPolicy; subjects by namespace or by pod, rules of every action and peer kind."""
+    out: list[TierPolicy] = []
+
+    def one(name: str, tier: str, kind: str) -> TierPolicy:
+        by_namespace = draw(st.booleans())
+        base = tier == "Baseline"
+        return make_tier_policy(
+            name,
+            draw(st.sampled_from(TIER_PRIORITIES)),
+            tier=tier,
+            kind=kind,
+            namespaces=draw(NS_SELECTORS) if by_namespace else None,
+            pods=None if by_namespace else draw(POD_SELECTORS),
+            pod_namespaces=None if by_namespace else draw(NS_SELECTORS),
+            ingress=draw(st.lists(tier_rules(False, base and kind != "ClusterNetworkPolicy"), max_size=3)),
+            egress=draw(st.lists(tier_rules(True, base and kind != "ClusterNetworkPolicy"), max_size=3)),
+        )
+
+    for i in range(draw(st.integers(0, max_admin))):
+        out.append(one(f"admin{i}", "Admin", draw(st.sampled_from(("AdminNetworkPolicy", "ClusterNetworkPolicy")))))
+    if baseline and draw(st.booleans()):
+        kind = draw(st.sampled_from(("BaselineAdminNetworkPolicy", "ClusterNetworkPolicy")))
+        out.append(one("default" if kind == "BaselineAdminNetworkPolicy" else "baseline0", "Baseline", kind))
+    return out
+
+
+@st.composite
+def tiered_clusters(
+    draw: st.DrawFn, max_pods: int = 5, max_policies: int = 2, max_admin: int = 3, undeclared: bool = False
+) -> Cluster:
+    """`clusters` (namespaces, pods, NetworkPolicies) wrapped in random tier policies and the
+    nodes of `NODE_POOL` (their addresses are also in the external pool)."""
+    base = draw(clusters(max_pods=max_pods, max_policies=max_policies, undeclared=undeclared))
+    tiered = draw(tier_policy_sets(max_admin=max_admin))
+    nodes = tuple(make_node(n, labels, *addrs) for n, labels, addrs in NODE_POOL)
+    return base.model_copy(update={"tier_policies": tuple(tiered), "nodes": nodes})
+
+
 _BLOCK_RULES = st.lists(
     st.builds(rule, st.lists(st.builds(Peer, ip_block=IP_BLOCKS), min_size=1, max_size=2)),
     min_size=1,
@@ -508,8 +699,10 @@ __all__ = [
     "ipblock_clusters",
     "make_cluster",
     "make_namespace",
+    "make_node",
     "make_pod",
     "make_policy",
+    "make_tier_policy",
     "ns_peer",
     "peers",
     "pod_peer",
@@ -521,4 +714,14 @@ __all__ = [
     "rules",
     "sel",
     "selectors",
+    "t_domains",
+    "t_named",
+    "t_namespaces",
+    "t_networks",
+    "t_nodes",
+    "t_pods",
+    "t_port",
+    "t_rule",
+    "tier_policy_sets",
+    "tiered_clusters",
 ]

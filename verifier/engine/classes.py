@@ -15,6 +15,10 @@ to, from or between them is decided alike — when they have
    containing it; a pod's signature is that of each of its IPs. Pods whose IP is unknown
    are equivalent to each other (their address ranges over the same ``--pod-cidr`` space).
 
+The tier policies look through the same windows: subject and ``pods`` peer selectors join
+(2), their named ports (3) — a v1alpha1 ``namedPort`` names no protocol, so every protocol
+of that name counts — and their ``networks`` CIDRs join (4) whatever ``ipblock_pods`` says.
+
 The matrix engine evaluates selectors and rules once per class, and the Z3 encoding of the
 inventory universe can pick a class index instead of a pod.
 """
@@ -133,7 +137,9 @@ class Partition:
     """The inventory pods sorted by (namespace, name), and their equivalence classes.
 
     ``class_of[i]`` is the class of ``pods[i]``. ``regions`` is None when addresses cannot
-    affect any decision (``ipblock_pods`` off, or no ipBlock in any policy).
+    affect any decision (no ipBlock that matches pods — ``ipblock_pods`` off or none written —
+    and no tier ``networks`` peer). Its ``blocks`` are the NetworkPolicy ipBlocks when
+    ``ipblock_pods``, then the tiers' networks (`tier_network_blocks`).
     """
 
     pods: tuple[Pod, ...]
@@ -150,26 +156,54 @@ def _pod_selectors(cluster: Cluster) -> list[LabelSelector]:
             for peer in rule.peers or ():
                 if peer.pod_selector is not None:
                     out.append(peer.pod_selector)
+    for tp in cluster.tier_policies:
+        if tp.subject.pods is not None:
+            out.append(tp.subject.pods)
+        for trule in tp.ingress + tp.egress:
+            out.extend(peer.pods for peer in trule.peers if peer.pods is not None)
     return out
 
 
-def _ip_blocks(cluster: Cluster) -> tuple[IPBlock, ...]:
+def tier_network_blocks(cluster: Cluster) -> tuple[IPBlock, ...]:
+    """Every CIDR of a tier ``networks`` peer, as an ipBlock without except: they match pod
+    addresses whatever ``ipblock_pods`` says (the API says so)."""
     seen: dict[IPBlock, None] = {}
-    for policy in cluster.policies:
-        for rule in policy.ingress + policy.egress:
-            for peer in rule.peers or ():
-                if peer.ip_block is not None:
-                    seen.setdefault(peer.ip_block, None)
+    for tp in cluster.tier_policies:
+        for trule in tp.ingress + tp.egress:
+            for peer in trule.peers:
+                for net in peer.networks or ():
+                    seen.setdefault(IPBlock(cidr=net), None)
     return tuple(seen)
 
 
-def _port_names(cluster: Cluster) -> set[tuple[str, Protocol]]:
-    names: set[tuple[str, Protocol]] = set()
+def _ip_blocks(cluster: Cluster, options: AnalysisOptions) -> tuple[IPBlock, ...]:
+    """The address windows through which policies see a pod: NetworkPolicy ipBlocks (when
+    they match pods) and the tiers' networks."""
+    seen: dict[IPBlock, None] = {}
+    if options.ipblock_pods:
+        for policy in cluster.policies:
+            for rule in policy.ingress + policy.egress:
+                for peer in rule.peers or ():
+                    if peer.ip_block is not None:
+                        seen.setdefault(peer.ip_block, None)
+    for block in tier_network_blocks(cluster):
+        seen.setdefault(block, None)
+    return tuple(seen)
+
+
+def _port_names(cluster: Cluster) -> set[tuple[str, Protocol | None]]:
+    """The named ports policies mention; protocol None (a v1alpha1 namedPort) = any protocol."""
+    names: set[tuple[str, Protocol | None]] = set()
     for policy in cluster.policies:
         for rule in policy.ingress + policy.egress:
             for entry in rule.ports or ():
                 if isinstance(entry.port, str):
                     names.add((entry.port, entry.protocol))
+    for tp in cluster.tier_policies:
+        for trule in tp.ingress + tp.egress:
+            for tport in trule.ports or ():
+                if tport.name is not None:
+                    names.add((tport.name, tport.protocol))
     return names
 
 
@@ -196,8 +230,9 @@ def equivalence_classes(
     for req in requirements:
         mentioned.setdefault(req.key, set()).update(req.values)
     names = _port_names(cluster) | set(port_names)
-    blocks = _ip_blocks(cluster)
-    regions = address_regions(blocks) if options.ipblock_pods and blocks else None
+    any_protocol = {name for name, proto in names if proto is None}
+    blocks = _ip_blocks(cluster, options)
+    regions = address_regions(blocks) if blocks else None
 
     index: dict[_ClassKey, int] = {}
     members: list[list[int]] = []
@@ -213,7 +248,7 @@ def equivalence_classes(
                     (cp.name, cp.protocol, cp.port)
                     for cp in pod.ports
                     if cp.name is not None
-                    and (cp.name, cp.protocol) in names
+                    and ((cp.name, cp.protocol) in names or cp.name in any_protocol)
                     and (port is None or cp.port == port)
                     and (protocol is None or cp.protocol is protocol)
                 }
@@ -252,4 +287,5 @@ __all__ = [
     "address_regions",
     "equivalence_classes",
     "region_starts",
+    "tier_network_blocks",
 ]

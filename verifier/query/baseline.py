@@ -28,13 +28,13 @@ from verifier.model import AnalysisOptions, Cluster, Universe, merge_versions
 from verifier.oracle import decide
 from verifier.results import (
     BASELINE_NAME,
+    AnyRuleRef,
     CheckReport,
     Flow,
     FlowRegion,
     PropertyResult,
     RegionList,
     RegionStatus,
-    RuleRef,
     Verdict,
 )
 from verifier.solve.analysis import Analysis
@@ -51,7 +51,7 @@ def allowing_properties(properties: Sequence[Property]) -> list[Property]:
 
 def region_rules(
     cluster: Cluster, regions: Sequence[FlowRegion], *, ipblock_pods: bool
-) -> list[tuple[RuleRef, ...]]:
+) -> list[tuple[AnyRuleRef, ...]]:
     """For each region, the rules of ``cluster`` that allow its example flow (oracle replay).
 
     Empty when the flow is allowed because no policy isolates either side any more.
@@ -61,7 +61,7 @@ def region_rules(
 
 def added_rules(
     old: Cluster, new: Cluster, regions: Sequence[FlowRegion], *, ipblock_pods: bool
-) -> list[tuple[RuleRef, ...]]:
+) -> list[tuple[AnyRuleRef, ...]]:
     """`region_rules` against ``new`` over the merged inventory (as ``diff`` compares them)."""
     _, new_c, _ = merge_versions(old, new)
     return region_rules(new_c, regions, ipblock_pods=ipblock_pods)
@@ -105,7 +105,7 @@ def baseline_check(
         f"allow/reachable property (exempt scopes: {names})"
     )
     flow: Flow | None = None
-    rules: tuple[RuleRef, ...] = ()
+    rules: tuple[AnyRuleRef, ...] = ()
     explanation = [_region_line(r) for r in added.regions]
     reason = ""
     if added.regions:

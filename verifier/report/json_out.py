@@ -11,7 +11,7 @@ import json
 from typing import Any, TextIO
 
 from verifier.errors import Location, ignored_kinds
-from verifier.results import CheckReport, Endpoint, Flow, PropertyResult, RuleRef, Verdict
+from verifier.results import AnyRuleRef, CheckReport, Endpoint, Flow, PropertyResult, Verdict
 
 CHECK_SCHEMA = "netverify.check/v1"
 
@@ -54,7 +54,7 @@ def _location_json(location: Location) -> dict[str, Any]:
     return {"file": location.file, "line": location.line, "column": location.column}
 
 
-def rule_json(rule: RuleRef) -> dict[str, Any]:
+def rule_json(rule: AnyRuleRef) -> dict[str, Any]:
     """A rule reference; ``index`` None means the policy as a whole (it isolated, nothing matched)."""
     return {
         "policy": rule.policy,

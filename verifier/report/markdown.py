@@ -25,6 +25,7 @@ from verifier.errors import Location
 from verifier.report.sarif import Level, SarifResult, location_text
 from verifier.report.text import endpoint_lines, headline, summary_line
 from verifier.results import (
+    AnyRuleRef,
     CheckReport,
     DiffResult,
     Endpoint,
@@ -33,7 +34,6 @@ from verifier.results import (
     PropertyResult,
     RegionList,
     RegionStatus,
-    RuleRef,
     Verdict,
 )
 
@@ -226,7 +226,7 @@ def _set_cell(regions: RegionList) -> str:
     return f"{len(regions.regions)} region(s), {_STATUS[regions.status]}"
 
 
-def region_details(region: FlowRegion, *, label: str, rules: tuple[RuleRef, ...] | None) -> str:
+def region_details(region: FlowRegion, *, label: str, rules: tuple[AnyRuleRef, ...] | None) -> str:
     """A collapsible block for one region; ``rules`` None = not an added region (no rules)."""
     protocols = ",".join(p.value for p in region.protocols)
     summary = (
@@ -256,7 +256,7 @@ def region_details(region: FlowRegion, *, label: str, rules: tuple[RuleRef, ...]
 
 def diff_markdown(
     result: DiffResult,
-    rules: list[tuple[RuleRef, ...]] | None = None,
+    rules: list[tuple[AnyRuleRef, ...]] | None = None,
     *,
     check: str | None = None,
     max_chars: int = MAX_CHARS,
@@ -314,7 +314,7 @@ def diff_markdown(
 def write_diff_markdown(
     result: DiffResult,
     out: TextIO,
-    rules: list[tuple[RuleRef, ...]] | None = None,
+    rules: list[tuple[AnyRuleRef, ...]] | None = None,
     *,
     check: str | None = None,
 ) -> None:

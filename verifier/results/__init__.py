@@ -28,14 +28,18 @@ from verifier.results.explain import (
     PortCheck,
     RuleCheck,
     SideExplanation,
+    TierPolicyCheck,
+    TierRuleCheck,
 )
 from verifier.results.flows import (
+    AnyRuleRef,
     Decision,
     DirectionDecision,
     Endpoint,
     EndpointKind,
     Flow,
     RuleRef,
+    TierRuleRef,
 )
 from verifier.results.lint import (
     Finding,
@@ -67,6 +71,7 @@ __all__ = [
     "BASELINE_NAME",
     "NOTHING",
     "AddressRange",
+    "AnyRuleRef",
     "CheckReport",
     "Connection",
     "Connectivity",
@@ -97,6 +102,9 @@ __all__ = [
     "RuleRef",
     "Severity",
     "SideExplanation",
+    "TierPolicyCheck",
+    "TierRuleCheck",
+    "TierRuleRef",
     "Verdict",
     "finding_fingerprint",
     "portmap_text",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict
 
 from verifier.model import Direction
-from verifier.results.flows import Flow, RuleRef
+from verifier.results.flows import Decided, Flow, RuleRef, TierRuleRef
 
 
 class PeerCheck(BaseModel):
@@ -58,11 +58,46 @@ class PolicyCheck(BaseModel):
     rules: tuple[RuleCheck, ...] = ()
 
 
+class TierRuleCheck(BaseModel):
+    """One rule of a tier policy judged against a flow, in the policy's written order.
+
+    ``matched`` None: the manifests cannot say (a domainNames peer and an external address).
+    ``fired``: this rule is the policy's first match (or a possible one), so its action is
+    what the policy does."""
+
+    model_config = ConfigDict(frozen=True, defer_build=True)
+
+    rule: TierRuleRef
+    matched: bool | None
+    fired: bool = False
+    peers: tuple[PeerCheck, ...] = ()
+    ports: tuple[PortCheck, ...] = ()
+
+
+class TierPolicyCheck(BaseModel):
+    """A tier policy against the judged pod: whether its subject selects the pod (and why
+    not), its rules in order, and the outcomes it yields (Allow, Deny, Pass, NoMatch)."""
+
+    model_config = ConfigDict(frozen=True, defer_build=True)
+
+    policy: str  # Kind/name
+    tier: str
+    priority: int | None
+    selects: bool
+    reason: str
+    rules: tuple[TierRuleCheck, ...] = ()
+    outcomes: tuple[str, ...] = ()
+    reached: bool = True
+
+
 class SideExplanation(BaseModel):
     """One side of a flow: egress at the source or ingress at the destination.
 
-    ``policies`` are the policies of the pod's namespace (isolating ones first); the side
-    allows the flow iff it is not isolated or some rule of an isolating policy matched.
+    ``policies`` are the NetworkPolicies of the pod's namespace (isolating ones first).
+    Without tiers the side allows the flow iff it is not isolated or some rule of an isolating
+    policy matched. With tiers, ``admin`` and ``baseline`` are the tier policies in evaluation
+    order, ``verdicts`` every verdict the chain can reach, ``decided_in`` which tier decided
+    and ``undecided`` why the manifests leave it open; ``allowed`` is then must-allow.
     """
 
     model_config = ConfigDict(frozen=True, defer_build=True)
@@ -72,6 +107,11 @@ class SideExplanation(BaseModel):
     isolated: bool
     allowed: bool
     policies: tuple[PolicyCheck, ...] = ()
+    admin: tuple[TierPolicyCheck, ...] = ()
+    baseline: tuple[TierPolicyCheck, ...] = ()
+    verdicts: tuple[bool, ...] = ()
+    decided_in: Decided = "networkpolicy"
+    undecided: str = ""
 
 
 class Explanation(BaseModel):
@@ -87,6 +127,7 @@ class Explanation(BaseModel):
     flow: Flow
     allowed: bool
     self_traffic: bool = False
+    undecided: str = ""
     egress: SideExplanation | None = None
     ingress: SideExplanation | None = None
     blockers: tuple[str, ...] = ()

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -108,11 +109,44 @@ class RuleRef(BaseModel):
         return f"{self.policy} {self.direction.value.lower()}[{self.index}]"
 
 
+class TierRuleRef(BaseModel):
+    """One rule of a cluster-wide tier policy (AdminNetworkPolicy, BaselineAdminNetworkPolicy,
+    ClusterNetworkPolicy), named the way admins read them: tier, policy, priority, rule name
+    and the action as written."""
+
+    model_config = ConfigDict(frozen=True, defer_build=True)
+
+    tier: str  # Admin | Baseline
+    policy: str  # Kind/name
+    priority: int | None
+    direction: Direction
+    index: int
+    name: str
+    action: str
+    location: Location = Location("<unknown>")
+
+    def __str__(self) -> str:
+        where = self.tier if self.priority is None else f"{self.tier} tier, priority {self.priority}"
+        return f"{self.policy} ({where}) {self.direction.value.lower()} rule {self.name}: {self.action}"
+
+
+AnyRuleRef = RuleRef | TierRuleRef
+"""A NetworkPolicy rule (or policy) or a tier rule: what reports name as "the rules involved"."""
+
+Decided = Literal["admin", "networkpolicy", "baseline", "default", "undecided"]
+
+
 class DirectionDecision(BaseModel):
     """How one side (egress at the source, ingress at the destination) judged a flow.
 
-    ``isolated`` False means no policy selects the pod for this direction: all allowed.
+    ``isolated`` False means no NetworkPolicy selects the pod for this direction.
     ``policies`` are the isolating policies; ``allowed_by`` the rules that matched.
+
+    With cluster-wide tiers, ``verdicts`` holds every verdict the chain can reach (one when
+    the manifests decide it; both when a same-priority conflict or a domainNames peer leaves
+    it to the implementation, ``undecided`` saying why), ``decided_in`` the tier that decided
+    and ``tier_rules`` the tier rules that fired, in chain order. Without tiers ``verdicts``
+    is empty and the NetworkPolicies alone decide.
     """
 
     model_config = ConfigDict(frozen=True, defer_build=True)
@@ -121,10 +155,24 @@ class DirectionDecision(BaseModel):
     isolated: bool
     policies: tuple[RuleRef, ...] = ()
     allowed_by: tuple[RuleRef, ...] = ()
+    verdicts: tuple[bool, ...] = ()
+    decided_in: Decided = "networkpolicy"
+    tier_rules: tuple[TierRuleRef, ...] = ()
+    undecided: str = ""
 
     @property
     def allowed(self) -> bool:
+        """Allowed whatever the implementation picks (must-allow)."""
+        if self.verdicts:
+            return all(self.verdicts)
         return not self.isolated or bool(self.allowed_by)
+
+    @property
+    def may_allow(self) -> bool:
+        """Allowed under some choice the implementation may make."""
+        if self.verdicts:
+            return any(self.verdicts)
+        return self.allowed
 
 
 class Decision(BaseModel):
@@ -141,11 +189,30 @@ class Decision(BaseModel):
     ingress: DirectionDecision | None = None
     self_traffic: bool = False
 
-    def rules_involved(self) -> tuple[RuleRef, ...]:
-        """Rules that allowed the flow, or — when denied — the isolating policies that failed."""
-        out: list[RuleRef] = []
+    @property
+    def may_allow(self) -> bool:
+        """Some choice left to the implementation (same-priority conflict, domainNames) lets
+        the flow through; equals ``allowed`` when the manifests decide the flow."""
+        return self.self_traffic or all(s.may_allow for s in (self.egress, self.ingress) if s is not None)
+
+    @property
+    def undecided(self) -> str:
+        """Why the manifests do not decide the flow ("" when they do)."""
+        if self.allowed == self.may_allow:
+            return ""
+        return "; ".join(s.undecided for s in (self.egress, self.ingress) if s is not None and s.undecided)
+
+    def tier_rules(self) -> tuple[TierRuleRef, ...]:
+        return tuple(r for s in (self.egress, self.ingress) if s is not None for r in s.tier_rules)
+
+    def rules_involved(self) -> tuple[AnyRuleRef, ...]:
+        """Per side, the tier rules that fired, then — when the NetworkPolicy tier decided —
+        the rules that allowed the flow or, when denied, the isolating policies that failed."""
+        out: list[AnyRuleRef] = []
         for side in (self.egress, self.ingress):
-            if side is None or not side.isolated:
+            if side is None:
                 continue
-            out.extend(side.allowed_by if side.allowed_by else side.policies)
+            out.extend(side.tier_rules)
+            if side.isolated and side.decided_in in ("networkpolicy", "undecided"):
+                out.extend(side.allowed_by if side.allowed_by else side.policies)
         return tuple(out)

@@ -8,7 +8,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict
 
 from verifier.model import Protocol, Universe
-from verifier.results.flows import EndpointKind, Flow, RuleRef
+from verifier.results.flows import AnyRuleRef, EndpointKind, Flow
 from verifier.results.verdicts import Verdict
 
 
@@ -119,7 +119,7 @@ class DiffResult(BaseModel):
     warnings: tuple[str, ...] = ()
     #: Per added region, the new policies' rules that allow its example flow; None when not
     #: asked for (only the Markdown and SARIF reports list them).
-    added_rules: tuple[tuple[RuleRef, ...], ...] | None = None
+    added_rules: tuple[tuple[AnyRuleRef, ...], ...] | None = None
 
     def check_verdict(self, check: str) -> Verdict:
         """``equivalent`` (nothing added or removed) / ``no-new-access`` (nothing added)."""

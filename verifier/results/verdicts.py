@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict
 
 from verifier.errors import Location
 from verifier.model import Protocol, Universe
-from verifier.results.flows import Decision, Flow, RuleRef
+from verifier.results.flows import AnyRuleRef, Decision, Flow
 from verifier.spec import Expect
 
 
@@ -39,7 +39,7 @@ class PropertyResult(BaseModel):
     description: str = ""
     flow: Flow | None = None
     decision: Decision | None = None
-    rules: tuple[RuleRef, ...] = ()
+    rules: tuple[AnyRuleRef, ...] = ()
     explanation: tuple[str, ...] = ()
     reason: str = ""
     seconds: float = 0.0

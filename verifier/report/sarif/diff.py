@@ -19,7 +19,7 @@ from verifier.report.sarif.log import (
     sarif_log,
     write_sarif,
 )
-from verifier.results import DiffResult, FlowRegion, RegionStatus, RuleRef
+from verifier.results import AnyRuleRef, DiffResult, FlowRegion, RegionStatus
 
 DIFF_ADDED_RULE = FindingRule(
     id="diff/added",
@@ -42,7 +42,7 @@ def region_identity(region: FlowRegion) -> tuple[str, ...]:
     )
 
 
-def region_message(region: FlowRegion, rules: tuple[RuleRef, ...]) -> str:
+def region_message(region: FlowRegion, rules: tuple[AnyRuleRef, ...]) -> str:
     protocols = ",".join(p.value for p in region.protocols)
     by = f" by {', '.join(rule_id(r) for r in rules)}" if rules else " (no policy isolates it any more)"
     return (
@@ -51,7 +51,7 @@ def region_message(region: FlowRegion, rules: tuple[RuleRef, ...]) -> str:
     )
 
 
-def diff_findings(result: DiffResult, rules: list[tuple[RuleRef, ...]]) -> list[SarifResult]:
+def diff_findings(result: DiffResult, rules: list[tuple[AnyRuleRef, ...]]) -> list[SarifResult]:
     """One finding per added region; ``rules[i]`` = the new rules allowing region i's example.
 
     The result is located at the first of those rules; all of them are related locations.
@@ -74,7 +74,7 @@ def diff_findings(result: DiffResult, rules: list[tuple[RuleRef, ...]]) -> list[
 
 
 def diff_sarif(
-    result: DiffResult, rules: list[tuple[RuleRef, ...]], *, inputs: Sequence[str] = ()
+    result: DiffResult, rules: list[tuple[AnyRuleRef, ...]], *, inputs: Sequence[str] = ()
 ) -> dict[str, Any]:
     """The SARIF log of a ``diff`` run: added regions are results, the rest run properties.
 
@@ -106,6 +106,6 @@ def diff_sarif(
 
 
 def write_diff_sarif(
-    result: DiffResult, rules: list[tuple[RuleRef, ...]], out: TextIO, *, inputs: Sequence[str] = ()
+    result: DiffResult, rules: list[tuple[AnyRuleRef, ...]], out: TextIO, *, inputs: Sequence[str] = ()
 ) -> None:
     write_sarif(diff_sarif(result, rules, inputs=inputs), out)

@@ -19,7 +19,7 @@ from verifier.report.sarif.locations import (
     has_file,
     location_json,
 )
-from verifier.results import RuleRef
+from verifier.results import AnyRuleRef
 
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA_URI = (
@@ -99,7 +99,7 @@ def fingerprint(identity: tuple[str, ...]) -> str:
     return hashlib.sha256("\0".join(identity).encode()).hexdigest()[:32]
 
 
-def rule_id(rule: RuleRef) -> str:
+def rule_id(rule: AnyRuleRef) -> str:
     """The stable identity of a rule: ``namespace/name ingress[0]`` (no line numbers)."""
     return str(rule)
 
