@@ -30,6 +30,17 @@ NV014  warning   ``from: []`` / ``to: []``: an empty peer list means *all* peers
 NV015  warning   ``egress: []`` without ``policyTypes``: egress is NOT isolated
 NV016  warning   a podSelector that looks meant as a namespaceSelector
 NV017  info      a lone namespaceSelector peer next to a lone podSelector peer (OR, not AND)
+NV018  warning   a tier rule that never applies: earlier rules of its policy, or of a lower
+                 priority of its tier covering its subject, match all it matches (info:
+                 "redundant", the same action)
+NV019  warning   two same-priority policies of one tier decide one flow differently
+                 (implementation-defined; a witness flow the oracle leaves undecided)
+NV020  info      an Admin-tier Pass with no NetworkPolicy or Baseline rule behind it: Allow
+NV021  info      a Baseline-tier policy's rules of a direction reached by no pod of the
+                 input (NetworkPolicies isolate every pod of its subject)
+NV022  warning   a tier ``networks`` peer whose CIDRs hold pod addresses (or the pod CIDR)
+NV023  warning   a tier policy whose subject selects no pod of the inventory
+NV024  warning   a tier ``nodes`` peer that matches no Node of the input (none loaded)
 =====  ========  ===========================================================================
 
 The cluster DNS (NV011/NV012) is found in the input (`dns_services`: kube-dns / CoreDNS pods
@@ -44,7 +55,8 @@ its meaning (the ``*_written`` fields), so they hold for stdin input as for file
 This module is the driver; each family of findings is its own module over one `LintRun`
 (`verifier.query.lint_context`): selectors, peers and coverage (`lint_selectors`),
 redundancy and vacuity (`lint_redundancy`), DNS (`lint_dns`), the manifests' shape
-(`lint_traps`), baselines (`lint_baseline`). The Z3 questions are asked through
+(`lint_traps`), the cluster-wide tiers (`lint_tiers`, NV018-NV024: set reasoning and the
+oracle, no Z3), baselines (`lint_baseline`). The Z3 questions are asked through
 `verifier.solve.lint.LintSolver` with plain arguments; no Z3 term reaches this package.
 """
 
@@ -66,6 +78,7 @@ from verifier.query.lint_selectors import (
     check_selection,
     check_selector_shapes,
 )
+from verifier.query.lint_tiers import check_tiers
 from verifier.query.lint_traps import check_traps
 from verifier.results import Finding, LintReport, Severity
 
@@ -102,6 +115,7 @@ def lint(
     check_named_ports(run)
     check_dns(run, services)
     check_traps(run)
+    check_tiers(run)
     findings = sorted(run.findings, key=lambda f: (_ORDER[f.severity], f.id, f.object))
     resolved = 0
     if baseline is not None:
