@@ -18,6 +18,7 @@ from verifier.results import (
     Endpoint,
     EndpointKind,
     EndpointSet,
+    Explanation,
     ExposureResult,
     Finding,
     Flow,
@@ -202,3 +203,20 @@ def test_exposure_and_diff_agree_on_an_error_status() -> None:
 def test_explain_and_matrix_succeed(strict: bool) -> None:
     matrix = MatrixResult(endpoints=("a/x",), port=80, protocol=Protocol.TCP, rows=(1,))
     assert exit_code(matrix, strict=strict) == EXIT_OK
+
+
+@pytest.mark.parametrize(
+    ("undecided", "strict", "code"),
+    [
+        ("", False, EXIT_OK),
+        ("", True, EXIT_OK),
+        ("same-priority conflict", False, EXIT_OK),
+        ("same-priority conflict", True, EXIT_UNKNOWN),
+    ],
+)
+def test_explain_of_an_undecided_flow_is_unknown(undecided: str, strict: bool, code: int) -> None:
+    """explain: a flow the manifests leave to the implementation is unknown (3 with --strict);
+    a decided flow succeeds, allowed or denied."""
+    for allowed in (False, True):
+        result = Explanation(flow=FLOW, allowed=allowed and not undecided, undecided=undecided)
+        assert exit_code(result, strict=strict) == code

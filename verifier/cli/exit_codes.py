@@ -74,9 +74,19 @@ def exit_code(
     - `LintReport` (``lint``): 1 if a new finding is at ``fail_on`` (error / warning / info;
       default error) or worse, 0 with ``never``.
     - `ExposureResult` (``exposure``): an error status 2, unknown 3 with ``strict``.
-    - anything else (``explain``, ``matrix``): 0.
+    - `Explanation` (``explain``): a flow the manifests leave undecided (a same-priority tier
+      conflict, a ``domainNames`` peer) is unknown: 3 with ``strict``; else 0.
+    - anything else (``matrix``): 0.
     """
-    from verifier.results import CheckReport, DiffResult, ExposureResult, GateResult, LintReport, Severity
+    from verifier.results import (
+        CheckReport,
+        DiffResult,
+        Explanation,
+        ExposureResult,
+        GateResult,
+        LintReport,
+        Severity,
+    )
 
     if isinstance(result, CheckReport):
         return worst(verdict_code(r.verdict, strict=strict) for r in result.results)
@@ -105,4 +115,6 @@ def exit_code(
         return EXIT_VIOLATED if any(result.count_new(Severity(s)) for s in failing) else EXIT_OK
     if isinstance(result, ExposureResult):
         return _status_code((result.regions,), strict=strict)
+    if isinstance(result, Explanation):
+        return EXIT_UNKNOWN if strict and result.undecided else EXIT_OK
     return EXIT_OK

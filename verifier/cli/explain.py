@@ -28,6 +28,15 @@ from verifier.cli.options import (
     VerboseOpt,
 )
 
+StrictExplainOpt = Annotated[
+    bool,
+    typer.Option(
+        "--strict",
+        help="Exit 3 when the manifests leave the flow undecided (a same-priority tier conflict, "
+        "a domainNames peer).",
+    ),
+]
+
 EndpointHelp = (
     "ns/pod (a workload: ns/name[Kind], or ns/name when only one workload has that name), "
     "an IP address, or a hypothetical pod ns:NAMESPACE[,ip:ADDRESS][,labels:k=v,...]"
@@ -48,6 +57,7 @@ def explain(
     ],
     ipblock_pods: IpblockPodsOpt = True,
     assume_unlabelled_namespaces: AssumeNamespacesOpt = False,
+    strict: StrictExplainOpt = False,
     fmt: FormatOpt = OutputFormat.TEXT,
     output: OutputOpt = None,
     quiet: QuietOpt = False,
@@ -57,7 +67,8 @@ def explain(
     verbose: VerboseOpt = False,
 ) -> int:
     """Explain why one flow is allowed or denied: policies per side, the rule that allowed it,
-    or every blocker with its reason."""
+    or every blocker with its reason; with cluster-wide tiers, the chain Admin tier ->
+    NetworkPolicies -> Baseline tier -> default."""
     from verifier.query.explain import explain as run_explain
     from verifier.query.explain import make_flow, resolve_endpoint
     from verifier.report.console import PROGRESS_MIN_PODS, print_warnings, working
@@ -80,4 +91,4 @@ def explain(
     emit(
         "explain", fmt.value, result, output, RenderOptions(command="explain", no_color=no_color, quiet=quiet)
     )
-    return exit_code(result)
+    return exit_code(result, strict=strict)

@@ -15,6 +15,14 @@ flow is denied, one blocker line per isolating policy naming why each of its rul
 - a port mismatch names the protocol, the numeric range, or the named port the destination
   does not define (named ports never match an external destination).
 
+With cluster-wide tiers (AdminNetworkPolicy, BaselineAdminNetworkPolicy, ClusterNetworkPolicy)
+each side of the trace also walks the Admin tier before and the Baseline tier after the
+NetworkPolicies (the report renders the chain); a side the Admin or Baseline tier denies is
+blocked by the Deny rule that fired, and a flow the manifests leave to the implementation (two
+policies of one priority that disagree, a ``domainNames`` peer) is *undecided*:
+`Explanation.undecided` says why (`verifier.results.Decision.undecided`), ``allowed`` is
+False (must-allow) and the blockers name what may deny it.
+
 Endpoints are written ``ns/pod`` (an inventory pod or workload, ``shop/web[Deployment]``), an
 IP address (the inventory pod with that IP, else an external address), or a hypothetical pod
 ``ns:NAMESPACE[,ip:ADDRESS][,labels:k=v,k2=v2...]`` (``labels:`` comes last; everything after
@@ -33,14 +41,16 @@ from verifier.model import (
     Protocol,
     parse_ip,
 )
-from verifier.oracle import external_endpoint, pod_endpoint, trace
+from verifier.oracle import external_endpoint, fold, pod_endpoint, trace
 from verifier.results import (
+    Decision,
     Endpoint,
     EndpointKind,
     Explanation,
     Flow,
     RuleCheck,
     SideExplanation,
+    TierPolicyCheck,
 )
 from verifier.spec import parse_port
 
@@ -185,8 +195,12 @@ def _rule_blocker(check: RuleCheck) -> str:
     return f"{check.rule}: " + " | ".join(parts)
 
 
-def _blockers(side: SideExplanation) -> list[str]:
-    label = "egress at the source" if side.direction is Direction.EGRESS else "ingress at the destination"
+def _side_label(side: SideExplanation) -> str:
+    return "egress at the source" if side.direction is Direction.EGRESS else "ingress at the destination"
+
+
+def _np_blockers(side: SideExplanation) -> list[str]:
+    label = _side_label(side)
     out = []
     for check in side.policies:
         if not check.isolates:
@@ -198,6 +212,36 @@ def _blockers(side: SideExplanation) -> list[str]:
             continue
         out.append(f"{label}: {check.policy.policy} isolates the pod and none of its rules matches")
         out.extend(f"  {_rule_blocker(r)}" for r in check.rules)
+    return out
+
+
+def _fired_denies(checks: tuple[TierPolicyCheck, ...]) -> list[str]:
+    """The Deny rules that fired in the reached policies of one tier."""
+    return [
+        str(r.rule)
+        for c in checks
+        if c.reached and c.selects
+        for r in c.rules
+        if r.fired and r.rule.action == "Deny"
+    ]
+
+
+def _blockers(side: SideExplanation) -> list[str]:
+    """Why one side does not (surely) allow the flow: the NetworkPolicies that failed, or —
+    with tiers — the Deny rule of the tier that decided, or what leaves the side undecided."""
+    if not side.verdicts or side.decided_in == "networkpolicy":
+        return _np_blockers(side)
+    label = _side_label(side)
+    if side.decided_in in ("admin", "baseline"):
+        tier = "Admin" if side.decided_in == "admin" else "Baseline"
+        checks = side.admin if side.decided_in == "admin" else side.baseline
+        return [f"{label}: the {tier} tier denies: {rule}" for rule in _fired_denies(checks)]
+    if side.decided_in != "undecided":
+        return []
+    out = [f"{label}: the manifests do not decide it: {side.undecided}"]
+    out.extend(f"  may deny: {rule}" for rule in _fired_denies(side.admin) + _fired_denies(side.baseline))
+    if side.isolated and not any(r.matched for c in side.policies if c.isolates for r in c.rules):
+        out.extend(f"  {line}" for line in _np_blockers(side))
     return out
 
 
@@ -228,6 +272,13 @@ def explain(cluster: Cluster, flow: Flow, *, ipblock_pods: bool = True) -> Expla
             notes.append(
                 f"namespace {end.namespace} is not in the input: it has only the {NAMESPACE_NAME_LABEL} label"
             )
+    # With tiers `allowed` is must-allow; a flow the manifests leave to the implementation (a
+    # same-priority conflict, a domainNames peer) is undecided, and the oracle's fold says why.
+    decision = Decision(
+        allowed=allowed,
+        egress=fold(egress) if egress is not None else None,
+        ingress=fold(ingress) if ingress is not None else None,
+    )
     blockers: list[str] = []
     if not allowed:
         for side in (egress, ingress):
@@ -236,6 +287,7 @@ def explain(cluster: Cluster, flow: Flow, *, ipblock_pods: bool = True) -> Expla
     return Explanation(
         flow=flow,
         allowed=allowed,
+        undecided=decision.undecided,
         egress=egress,
         ingress=ingress,
         blockers=tuple(blockers),
