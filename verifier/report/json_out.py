@@ -11,7 +11,7 @@ import json
 from typing import Any, TextIO
 
 from verifier.errors import Location, ignored_kinds
-from verifier.results import AnyRuleRef, CheckReport, Endpoint, Flow, PropertyResult, Verdict
+from verifier.results import AnyRuleRef, CheckReport, Endpoint, Flow, PropertyResult, TierRuleRef, Verdict
 
 CHECK_SCHEMA = "netverify.check/v1"
 
@@ -54,8 +54,34 @@ def _location_json(location: Location) -> dict[str, Any]:
     return {"file": location.file, "line": location.line, "column": location.column}
 
 
+def tier_rule_json(rule: TierRuleRef) -> dict[str, Any]:
+    """A rule of a cluster-wide tier policy: ``tier`` (Admin / Baseline), ``policy``
+    (``Kind/name``), ``kind``, ``name`` (the policy's), ``priority`` (null for a
+    BaselineAdminNetworkPolicy), ``direction``, ``rule`` (its name, else ``egress[2]``),
+    ``index``, ``action`` as written (Allow, Deny, Pass; Accept for ClusterNetworkPolicy) and
+    ``location``; ``file``/``line``/``column`` repeat the location, as for NetworkPolicy rules."""
+    kind, _, name = rule.policy.partition("/")
+    return {
+        "tier": rule.tier,
+        "policy": rule.policy,
+        "kind": kind,
+        "name": name,
+        "priority": rule.priority,
+        "direction": rule.direction.value,
+        "rule": rule.name,
+        "index": rule.index,
+        "action": rule.action,
+        "location": _location_json(rule.location),
+        **_location_json(rule.location),
+    }
+
+
 def rule_json(rule: AnyRuleRef) -> dict[str, Any]:
-    """A rule reference; ``index`` None means the policy as a whole (it isolated, nothing matched)."""
+    """A rule reference; ``index`` None means the policy as a whole (it isolated, nothing matched).
+
+    A tier rule (`TierRuleRef`) is `tier_rule_json`."""
+    if isinstance(rule, TierRuleRef):
+        return tier_rule_json(rule)
     return {
         "policy": rule.policy,
         "direction": rule.direction.value,

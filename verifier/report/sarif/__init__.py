@@ -15,8 +15,9 @@ results:
   "could not determine pass or fail") — never a pass; ``error`` → ``kind: open`` plus an
   error notification in the invocation, whose ``executionSuccessful`` is then false;
 - ``partialFingerprints["netverifyFinding/v1"]`` hashes the property name, its kind and the
-  involved rule IDs (``namespace/name ingress[0]``), never line numbers: moving a property in
-  its file keeps its alert.
+  involved rule IDs (``namespace/name ingress[0]``; a rule of a cluster-wide tier policy is
+  ``AdminNetworkPolicy/name egress[0]``, located at the rule in its manifest), never line
+  numbers: moving a property in its file keeps its alert.
 
 Every result has a location, as GitHub code scanning requires: a repository-relative URI
 (``%SRCROOT%`` = the working directory; a file outside it gets a ``../`` path, never an
@@ -75,6 +76,7 @@ from verifier.report.sarif.log import (
     SarifResult,
     fingerprint,
     rule_id,
+    rule_text,
     sarif_log,
     write_sarif,
 )
@@ -114,6 +116,7 @@ __all__ = [
     "region_identity",
     "region_message",
     "rule_id",
+    "rule_text",
     "sarif_log",
     "violation_message",
     "write_check_sarif",

@@ -16,10 +16,11 @@ from verifier.report.sarif.log import (
     Related,
     SarifResult,
     rule_id,
+    rule_text,
     sarif_log,
     write_sarif,
 )
-from verifier.results import BASELINE_NAME, CheckReport, PropertyResult, Verdict
+from verifier.results import BASELINE_NAME, CheckReport, PropertyResult, TierRuleRef, Verdict
 from verifier.spec import Expect
 
 PROPERTY_RULES: dict[Expect, FindingRule] = {
@@ -76,6 +77,8 @@ def violation_message(result: PropertyResult) -> str:
         return f"{head} could not be evaluated: {result.reason or 'unknown error'}"
     if result.flow is None:
         return f"{head} is violated: no flow in its scope is allowed."
+    if any(isinstance(r, TierRuleRef) for r in result.rules):
+        return f"{head} is violated: the flow {result.flow} is {_tier_why(result)}."
     rules = ", ".join(rule_id(r) for r in result.rules)
     if result.expect is Expect.ALLOW:
         why = f" (isolated by {rules}; no rule matches)" if rules else ""
@@ -84,10 +87,22 @@ def violation_message(result: PropertyResult) -> str:
     return f"{head} is violated: the flow {result.flow} is allowed{why}."
 
 
+def _tier_why(result: PropertyResult) -> str:
+    """``denied by <tier rules>[, then isolated by <policies>; no rule matches]`` or
+    ``allowed by <tier rules and NetworkPolicy rules>``, in chain order."""
+    tier = ", ".join(rule_text(r) for r in result.rules if isinstance(r, TierRuleRef))
+    plain = ", ".join(rule_id(r) for r in result.rules if not isinstance(r, TierRuleRef))
+    if result.expect is Expect.ALLOW:
+        return f"denied by {tier}" + (f", then isolated by {plain}; no rule matches" if plain else "")
+    return f"allowed by {tier}" + (f", then {plain}" if plain else "")
+
+
 def _related(result: PropertyResult) -> tuple[Related, ...]:
     out = []
     for rule in result.rules:
-        if rule.index is None:
+        if isinstance(rule, TierRuleRef):
+            what = f"{rule} (fired on the counterexample flow)"
+        elif rule.index is None:
             what = f"{rule}: isolates the {'destination' if rule.direction.value == 'Ingress' else 'source'}"
         elif result.expect is Expect.ALLOW:
             what = f"{rule}"

@@ -15,11 +15,11 @@ from verifier.report.sarif.log import (
     Notification,
     Related,
     SarifResult,
-    rule_id,
+    rule_text,
     sarif_log,
     write_sarif,
 )
-from verifier.results import AnyRuleRef, DiffResult, FlowRegion, RegionStatus
+from verifier.results import AnyRuleRef, DiffResult, FlowRegion, RegionStatus, TierRuleRef
 
 DIFF_ADDED_RULE = FindingRule(
     id="diff/added",
@@ -42,9 +42,15 @@ def region_identity(region: FlowRegion) -> tuple[str, ...]:
     )
 
 
+def _related_message(rule: AnyRuleRef) -> str:
+    if isinstance(rule, TierRuleRef):
+        return f"{rule} (fired on the example flow)"
+    return f"{rule}: allows the example flow"
+
+
 def region_message(region: FlowRegion, rules: tuple[AnyRuleRef, ...]) -> str:
     protocols = ",".join(p.value for p in region.protocols)
-    by = f" by {', '.join(rule_id(r) for r in rules)}" if rules else " (no policy isolates it any more)"
+    by = f" by {', '.join(rule_text(r) for r in rules)}" if rules else " (no policy isolates it any more)"
     return (
         f"newly allowed: from {region.source.description} to {region.destination.description} on "
         f"{protocols} {region.port_text}; e.g. {region.example} is allowed{by}."
@@ -66,7 +72,7 @@ def diff_findings(result: DiffResult, rules: list[tuple[AnyRuleRef, ...]]) -> li
                 message=region_message(region, allowing),
                 location=located[0].location if located else None,
                 identity=("diff/added", *region_identity(region)),
-                related=tuple(Related(r.location, f"{r}: allows the example flow") for r in allowing),
+                related=tuple(Related(r.location, _related_message(r)) for r in allowing),
                 properties={"region": region_json(region), "rules": [rule_json(r) for r in allowing]},
             )
         )

@@ -19,7 +19,7 @@ from verifier.report.sarif.locations import (
     has_file,
     location_json,
 )
-from verifier.results import AnyRuleRef
+from verifier.results import AnyRuleRef, TierRuleRef
 
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA_URI = (
@@ -100,8 +100,19 @@ def fingerprint(identity: tuple[str, ...]) -> str:
 
 
 def rule_id(rule: AnyRuleRef) -> str:
-    """The stable identity of a rule: ``namespace/name ingress[0]`` (no line numbers)."""
+    """The stable identity of a rule: ``namespace/name ingress[0]``, for a tier rule
+    ``AdminNetworkPolicy/name egress[0]`` (no line numbers, no rule name or action)."""
+    if isinstance(rule, TierRuleRef):
+        return f"{rule.policy} {rule.direction.value.lower()}[{rule.index}]"
     return str(rule)
+
+
+def rule_text(rule: AnyRuleRef) -> str:
+    """A rule in a message: its id, and for a tier rule its tier and action as written
+    (``AdminNetworkPolicy/deny-dev egress[0] (Admin tier, Deny)``)."""
+    if isinstance(rule, TierRuleRef):
+        return f"{rule_id(rule)} ({rule.tier} tier, {rule.action})"
+    return rule_id(rule)
 
 
 # --- the log ------------------------------------------------------------------------------------
