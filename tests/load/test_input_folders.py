@@ -128,7 +128,7 @@ def test_ignore_kind_cannot_drop_a_modelled_kind() -> None:
 @pytest.mark.parametrize(
     ("api", "kind", "expected"),
     [
-        ("policy.networking.k8s.io/v1alpha1", "AdminNetworkPolicy", "is not supported yet"),
+        ("policy.networking.k8s.io/v1beta1", "AdminNetworkPolicy", "is not supported: results"),
         ("crd.projectcalico.org/v1", "GlobalNetworkPolicy", "filters pod traffic but is not modelled"),
         ("projectcalico.org/v3", "NetworkPolicy", "--ignore-kind NetworkPolicy.projectcalico.org"),
         ("security.istio.io/v1", "AuthorizationPolicy", "filters pod traffic"),

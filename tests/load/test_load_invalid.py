@@ -305,20 +305,21 @@ def test_documents_before_a_syntax_error_are_still_checked(tmp_path: Path) -> No
     [
         (
             "apiVersion: policy.networking.k8s.io/v1alpha1\nkind: AdminNetworkPolicy\nmetadata: {name: a}",
-            [
-                "AdminNetworkPolicy a",
-                "not supported yet: results would be wrong",
-                "--ignore-kind AdminNetworkPolicy",
-            ],
+            ["AdminNetworkPolicy a: spec: required field is missing"],
         ),
         (
             "apiVersion: policy.networking.k8s.io/v1alpha1\nkind: BaselineAdminNetworkPolicy\n"
-            "metadata: {name: default}",
-            ["BaselineAdminNetworkPolicy", "not supported yet: results would be wrong"],
+            "metadata: {name: default}\nspec: {subject: {namespaces: {}}, ingress: [{action: Pass, from: [{namespaces: {}}]}]}",
+            ["BaselineAdminNetworkPolicy default: spec.ingress[0].action", 'unknown action "Pass"'],
         ),
         (
-            "apiVersion: policy.networking.k8s.io/v1alpha2\nkind: ClusterNetworkPolicy\nmetadata: {name: c}",
-            ["ClusterNetworkPolicy", "not supported yet"],
+            "apiVersion: policy.networking.k8s.io/v1beta1\nkind: ClusterNetworkPolicy\nmetadata: {name: c}",
+            [
+                "ClusterNetworkPolicy c: apiVersion: ClusterNetworkPolicy (policy.networking.k8s.io/v1beta1) "
+                "is not supported",
+                "ClusterNetworkPolicy policy.networking.k8s.io/v1alpha2",
+                "--ignore-kind ClusterNetworkPolicy",
+            ],
         ),
         (
             "apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\nmetadata: {name: c, namespace: n}",

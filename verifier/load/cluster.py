@@ -10,10 +10,11 @@ Decisions, stated once:
   a mapping is an object when it has two of ``apiVersion``, ``kind``, ``metadata``, ``spec``)
   and kinds that cannot change pod traffic (Services, ConfigMaps, RBAC, cert-manager, …) are
   skipped with one summary note for the whole run (``verbose``: one per file). Kinds that
-  filter traffic but are not modelled (Cilium, Calico, Antrea, Istio, …), the policy tiers
-  (AdminNetworkPolicy, …) and kinds of no known group are Problems naming the object — unless
-  ``ignore_kinds`` names them: then one warning per kind says they were left out
-  (`verifier.errors.ignored_kinds` reads it back), and `LoadResult.ignored_kinds` lists them.
+  filter traffic but are not modelled (Cilium, Calico, Antrea, Istio, …), a policy tier at a
+  version that is not read (v1beta1 ClusterNetworkPolicy, …) and kinds of no known group are
+  Problems naming the object — unless ``ignore_kinds`` names them: then one warning per kind
+  says they were left out (`verifier.errors.ignored_kinds` reads it back), and
+  `LoadResult.ignored_kinds` lists them.
 - A file with Helm template syntax (``{{``) that does not parse, or whose objects carry it
   where it matters, is skipped with one warning for the whole run naming the files and how to
   render them; if nothing else is loadable, that is a Problem.
@@ -31,6 +32,10 @@ Decisions, stated once:
 - The same Namespace given twice (a cluster dump plus a chart) is one namespace when both
   give the same labels — the only thing read from it — with a Notice; different labels are
   a Problem naming both locations. Any other duplicate object is a Problem.
+- Nodes, AdminNetworkPolicies, BaselineAdminNetworkPolicies and ClusterNetworkPolicies are
+  cluster-scoped (no namespace; ``metadata.namespace`` is not read) and parsed by
+  `verifier.load.tiers`, in input order. ``--ignore-kind`` does not leave out the tier kinds
+  that are read: a warning says so.
 - Namespaces always carry ``kubernetes.io/metadata.name=<name>``; one referenced but not
   declared exists with only that label (``declared=False``) and gets one Notice.
 
@@ -49,7 +54,15 @@ from verifier.errors import InputError, Location, Notice, Problem
 from verifier.load import checks
 from verifier.load.checks import Ctx, Diagnostics, LabelCache, show
 from verifier.load.inventory import Entry, parse_pod, parse_workload
-from verifier.load.kinds import NETWORK_POLICY_API, KindClass, classify
+from verifier.load.kinds import (
+    CLUSTER_SCOPED_KINDS,
+    NETWORK_POLICY_API,
+    TIER_APIS,
+    TIER_GROUP,
+    KindClass,
+    classify,
+    tier_versions,
+)
 from verifier.load.policy import parse_policy
 from verifier.load.reader import Document, LocatedDict, locate, parse_text, read_files
 from verifier.load.skipped import (
@@ -61,13 +74,14 @@ from verifier.load.skipped import (
     summary_notices,
     templated,
 )
+from verifier.load.tiers import parse_node, parse_tier_policy
 from verifier.load.workloads import (
     DEFAULT_NAMESPACE,
     apply_autoscalers,
     read_autoscaler,
     represented_templates,
 )
-from verifier.model import NAMESPACE_NAME_LABEL, Cluster, Namespace, NetworkPolicy
+from verifier.model import NAMESPACE_NAME_LABEL, Cluster, Namespace, NetworkPolicy, Node, TierPolicy
 
 AUTOSCALING_API = "autoscaling/"
 
@@ -97,6 +111,9 @@ class _ClusterLoader:
         self.labels = LabelCache()
         self.entries: list[Entry] = []
         self.policies: list[NetworkPolicy] = []
+        self.tier_policies: list[TierPolicy] = []
+        self.nodes: list[Node] = []
+        self.ignore_unused: set[str] = set()  # tier kinds --ignore-kind named but are read
         self.namespaces: dict[str, Namespace] = {}
         self.ns_refs: dict[str, Location] = {}
         self.defined: dict[tuple[str, str, str], Location] = {}
@@ -176,6 +193,14 @@ class _ClusterLoader:
         if kind == "Namespace":
             self._namespace(ctx, meta, name)
             return
+        if kind == "Node":
+            node = parse_node(ctx, data, meta, name, self.labels)
+            if node is not None:
+                self.nodes.append(node)
+            return
+        if kind in TIER_APIS:
+            self._tier_policy(ctx, data, kind, api, name)
+            return
         self.ns_refs.setdefault(namespace, ctx.where)
         if kind == "NetworkPolicy":
             policy = parse_policy(ctx, data, namespace, name)
@@ -189,6 +214,18 @@ class _ClusterLoader:
             entry = parse_workload(ctx, kind, data, meta, namespace, name, self.labels)
             if entry is not None:
                 self.entries.append(entry)
+
+    def _tier_policy(self, ctx: Ctx, data: dict[Any, Any], kind: str, api: str, name: str) -> None:
+        if ignore_matches(self.ignore, kind, api) and kind not in self.ignore_unused:
+            self.ignore_unused.add(kind)
+            ctx.notice(
+                None,
+                f"--ignore-kind {kind} does not leave out {api} {kind} objects: they are read "
+                "(it only leaves out versions that are not)",
+            )
+        policy = parse_tier_policy(ctx, data, kind, name)
+        if policy is not None:
+            self.tier_policies.append(policy)
 
     def _not_modelled(
         self, ctx: Ctx, data: dict[Any, Any], kind: str, api: str, kind_class: KindClass
@@ -208,16 +245,20 @@ class _ClusterLoader:
                 f"if it does not, pass --ignore-kind {shown} (or remove it from the input)",
             )
             return
-        what = (
-            "is not supported yet"
-            if kind_class is KindClass.NOT_YET
-            else "filters pod traffic but is not modelled"
-        )
+        if kind_class is KindClass.OTHER_VERSION:
+            ctx.problem(
+                None,
+                "apiVersion",
+                f"{kind} ({api}) is not supported: results would be wrong; the versions read are "
+                f"{tier_versions()} (pass --ignore-kind {shown} to analyse the rest without it)",
+            )
+            return
         ctx.problem(
             None,
             "",
-            f"{kind} ({api}) {what}: results would be wrong; only {NETWORK_POLICY_API} NetworkPolicy is "
-            f"modelled (pass --ignore-kind {shown} to analyse the rest without it)",
+            f"{kind} ({api}) filters pod traffic but is not modelled: results would be wrong; only "
+            f"{NETWORK_POLICY_API} NetworkPolicy and the {TIER_GROUP} tiers are modelled "
+            f"(pass --ignore-kind {shown} to analyse the rest without it)",
         )
 
     def _name_ctx(
@@ -230,7 +271,7 @@ class _ClusterLoader:
         if isinstance(meta_raw, LocatedDict):
             ctx.where = ctx.at(meta_raw)
         name = meta.get("name")
-        cluster_scoped = kind == "Namespace" or (not validate and meta.get("namespace") is None)
+        cluster_scoped = kind in CLUSTER_SCOPED_KINDS or (not validate and meta.get("namespace") is None)
         namespace = meta.get("namespace", DEFAULT_NAMESPACE)
         if namespace is None:
             namespace = DEFAULT_NAMESPACE
@@ -314,7 +355,15 @@ class _ClusterLoader:
     # --- whole-input passes -------------------------------------------------------------
 
     def _nothing_loadable(self) -> bool:
-        return not (self.entries or self.policies or self.namespaces or self.skipped or self.ignored_kinds)
+        return not (
+            self.entries
+            or self.policies
+            or self.tier_policies
+            or self.nodes
+            or self.namespaces
+            or self.skipped
+            or self.ignored_kinds
+        )
 
     def finish(self, assume_unlabelled_namespaces: bool = False) -> LoadResult:
         if self.helm_files and self._nothing_loadable() and not self.diag.problems:
@@ -365,6 +414,8 @@ class _ClusterLoader:
             namespaces=namespaces,
             pods=pods,
             policies=tuple(self.policies),
+            tier_policies=tuple(self.tier_policies),
+            nodes=tuple(self.nodes),
             assume_unlabelled_namespaces=assume_unlabelled_namespaces,
         )
         return LoadResult(

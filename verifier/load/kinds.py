@@ -3,8 +3,11 @@
 A kind is classified by its API group (the part of ``apiVersion`` before ``/``; the core
 group is ``""``) and its name:
 
-- **modelled**: Namespace, Pod, the workloads (their pod templates) and
-  ``networking.k8s.io/v1`` NetworkPolicy;
+- **modelled**: Namespace, Pod, the workloads (their pod templates), Node (its labels and
+  addresses, for ``nodes`` peers), ``networking.k8s.io/v1`` NetworkPolicy, and the policy
+  tiers of ``policy.networking.k8s.io`` at the versions in `TIER_APIS`: ``v1alpha1``
+  AdminNetworkPolicy and BaselineAdminNetworkPolicy, ``v1alpha2`` ClusterNetworkPolicy
+  (`verifier.load.tiers`);
 - **neutral**: cannot change which flows reach a pod — Services, ConfigMaps, Secrets,
   Ingresses, RBAC, CRD definitions, cert-manager, Prometheus operator, autoscalers, PDBs,
   GitOps objects (Argo CD, Flux), Gateway API routes (they route, they do not filter), … —
@@ -12,8 +15,9 @@ group is ``""``) and its name:
 - **traffic**: filters pod traffic but is not modelled (Cilium, Calico, Antrea, Istio and
   Linkerd authorization, MultiNetworkPolicy, OVN/OpenShift egress firewalls, GKE FQDN policies):
   the run stops with exit 2 unless the user passes ``--ignore-kind KIND``;
-- **not yet**: the policy tiers (AdminNetworkPolicy, BaselineAdminNetworkPolicy,
-  ClusterNetworkPolicy of ``policy.networking.k8s.io``) — an error like ``traffic``;
+- **other version**: a tier kind at another ``policy.networking.k8s.io`` version (say
+  ``v1beta1`` ClusterNetworkPolicy): not read, an error like ``traffic`` that names the
+  version that is read;
 - **unknown**: any other kind. We cannot tell whether it filters traffic, so it is an error
   too, with a hint to pass ``--ignore-kind`` once the user has checked it does not.
 
@@ -33,19 +37,32 @@ class KindClass(Enum):
     MODELLED = "modelled"
     NEUTRAL = "neutral"
     TRAFFIC = "traffic"
-    NOT_YET = "not yet"
+    OTHER_VERSION = "other version"
     UNKNOWN = "unknown"
 
 
 #: Kinds of the core (``v1``) and ``apps``/``batch`` groups that are read.
 MODELLED_KINDS = frozenset(
-    {"Namespace", "Pod", "Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job", "CronJob",
+    {"Namespace", "Node", "Pod", "Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job", "CronJob",
      "ReplicationController", "NetworkPolicy"}
 )  # fmt: skip
 
+#: The API group of the cluster-wide policy tiers.
+TIER_GROUP = "policy.networking.k8s.io"
+
+#: The tier kinds that are read, each at the one apiVersion it is read at.
+TIER_APIS: dict[str, str] = {
+    "AdminNetworkPolicy": f"{TIER_GROUP}/v1alpha1",
+    "BaselineAdminNetworkPolicy": f"{TIER_GROUP}/v1alpha1",
+    "ClusterNetworkPolicy": f"{TIER_GROUP}/v1alpha2",
+}
+
+#: Modelled kinds without a namespace.
+CLUSTER_SCOPED_KINDS = frozenset({"Namespace", "Node", *TIER_APIS})
+
 #: Core-group (and ``apps``) kinds that do not change which flows NetworkPolicies allow.
 _NEUTRAL_CORE = frozenset(
-    {"ComponentStatus", "ConfigMap", "ControllerRevision", "Endpoints", "Event", "LimitRange", "Node",
+    {"ComponentStatus", "ConfigMap", "ControllerRevision", "Endpoints", "Event", "LimitRange",
      "PersistentVolume", "PersistentVolumeClaim", "PodTemplate", "ResourceQuota", "Secret", "Service",
      "ServiceAccount", "Binding"}
 )  # fmt: skip
@@ -180,13 +197,6 @@ _TRAFFIC: dict[str, frozenset[str]] = {
     "kuma.io": frozenset({"MeshTrafficPermission", "TrafficPermission"}),
 }
 
-#: The policy tiers: modelled by another issue, errors until then.
-_NOT_YET: dict[str, frozenset[str]] = {
-    "policy.networking.k8s.io": frozenset(
-        {"AdminNetworkPolicy", "BaselineAdminNetworkPolicy", "ClusterNetworkPolicy"}
-    ),
-}
-
 
 def api_group(api_version: str) -> str:
     """``apps/v1`` → ``apps``; ``v1`` → ``""`` (the core group)."""
@@ -208,8 +218,8 @@ def classify(kind: str, api_version: str) -> KindClass:
         return KindClass.UNKNOWN
     if group == "networking.k8s.io" and kind == "NetworkPolicy":
         return KindClass.MODELLED if api_version == NETWORK_POLICY_API else KindClass.TRAFFIC
-    if kind in _NOT_YET.get(group, ()):
-        return KindClass.NOT_YET
+    if group == TIER_GROUP and kind in TIER_APIS:
+        return KindClass.MODELLED if api_version == TIER_APIS[kind] else KindClass.OTHER_VERSION
     if kind in _TRAFFIC.get(group, ()):
         return KindClass.TRAFFIC
     if group in _NEUTRAL_GROUPS or kind in _NEUTRAL_IN_GROUP.get(group, ()):
@@ -220,4 +230,13 @@ def classify(kind: str, api_version: str) -> KindClass:
 def is_traffic_group(api_version: str) -> bool:
     """Whether the kind's group is one of the known network-policy engines."""
     group = api_group(api_version)
-    return group in _TRAFFIC or group in _NOT_YET
+    return group in _TRAFFIC or group == TIER_GROUP
+
+
+def tier_versions() -> str:
+    """What is read of the tier group, for messages: ``AdminNetworkPolicy and
+    BaselineAdminNetworkPolicy policy.networking.k8s.io/v1alpha1, ClusterNetworkPolicy …/v1alpha2``."""
+    by_api: dict[str, list[str]] = {}
+    for kind, api in TIER_APIS.items():
+        by_api.setdefault(api, []).append(kind)
+    return ", ".join(f"{' and '.join(kinds)} {api}" for api, kinds in by_api.items())
