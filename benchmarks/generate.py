@@ -175,6 +175,7 @@ class GeneratedCluster:
     policies: list[Manifest]
     workloads: list[Manifest]
     mutations: list[str] = field(default_factory=list)
+    tiers: list[Manifest] = field(default_factory=list)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -843,6 +844,167 @@ def mutate_policies(policies: list[Manifest], fraction: float, seed: int) -> tup
 
 
 # ---------------------------------------------------------------------------------------------
+# Cluster-wide tiers: AdminNetworkPolicies and the BaselineAdminNetworkPolicy.
+
+_ANP_API = "policy.networking.k8s.io/v1alpha1"
+
+
+def _ns_sel(**labels: str) -> Manifest:
+    return {"matchLabels": dict(labels)}
+
+
+def _anp(name: str, priority: int, subject: Manifest, **rules: list[Manifest]) -> Manifest:
+    spec: Manifest = {"priority": priority, "subject": subject}
+    spec.update({k: v for k, v in rules.items() if v})
+    return {"apiVersion": _ANP_API, "kind": "AdminNetworkPolicy", "metadata": {"name": name}, "spec": spec}
+
+
+def _make_tiers(namespaces: list[NamespaceInfo], count: int, rng: random.Random) -> list[Manifest]:
+    """``count`` AdminNetworkPolicies of the guardrails admins write (distinct priorities, so
+    every verdict is decided) and, when ``count`` > 0, the BaselineAdminNetworkPolicy.
+
+    In priority order: kube-system DNS is Passed to the NetworkPolicies, monitoring may scrape
+    metrics, the cloud metadata address is denied, dev never reaches prod, and per team a Pass
+    for its own namespaces followed by a Deny from the other teams' (team isolation with
+    NetworkPolicies deciding inside a team); the remainder allow a random team's frontends
+    into another team's backends on its service port, ahead of the isolation (priorities
+    5-99; the isolation policies take 100, 110, …)."""
+    teams = sorted({ns.labels["team"] for ns in namespaces if "team" in ns.labels and not ns.system})
+    everything = {"namespaces": {}}
+    out: list[Manifest] = []
+    fixed: list[Manifest] = [
+        _anp(
+            "pass-cluster-dns",
+            1,
+            everything,
+            egress=[
+                {
+                    "name": "dns-to-kube-system",
+                    "action": "Pass",
+                    "to": [{"namespaces": _ns_sel(**{"kubernetes.io/metadata.name": "kube-system"})}],
+                    "ports": [
+                        {"portNumber": {"protocol": "UDP", "port": 53}},
+                        {"portNumber": {"protocol": "TCP", "port": 53}},
+                    ],
+                }
+            ],
+        ),
+        _anp(
+            "allow-monitoring-scrapes",
+            2,
+            everything,
+            ingress=[
+                {
+                    "name": "prometheus",
+                    "action": "Allow",
+                    "from": [{"namespaces": _ns_sel(**{"kubernetes.io/metadata.name": "monitoring"})}],
+                    "ports": [{"namedPort": "metrics"}],
+                }
+            ],
+        ),
+        _anp(
+            "deny-cloud-metadata",
+            3,
+            everything,
+            egress=[{"name": "imds", "action": "Deny", "to": [{"networks": ["169.254.169.254/32"]}]}],
+        ),
+        _anp(
+            "dev-never-reaches-prod",
+            4,
+            {"namespaces": _ns_sel(env="prod")},
+            ingress=[{"name": "from-dev", "action": "Deny", "from": [{"namespaces": _ns_sel(env="dev")}]}],
+        ),
+    ]
+    out.extend(fixed[:count])
+    priority = 100
+    for team in teams:
+        if len(out) >= count:
+            break
+        out.append(
+            _anp(
+                f"isolate-{team}",
+                priority,
+                {"namespaces": _ns_sel(team=team)},
+                ingress=[
+                    {"name": "same-team", "action": "Pass", "from": [{"namespaces": _ns_sel(team=team)}]},
+                    {
+                        "name": "system",
+                        "action": "Pass",
+                        "from": [{"namespaces": _ns_sel(tier="system")}],
+                    },
+                    {
+                        "name": "other-teams",
+                        "action": "Deny",
+                        "from": [
+                            {
+                                "namespaces": {
+                                    "matchExpressions": [
+                                        {"key": "team", "operator": "NotIn", "values": [team]}
+                                    ]
+                                }
+                            }
+                        ],
+                    },
+                ],
+            )
+        )
+        priority += 10
+    while len(out) < count:
+        src, dst = rng.sample(teams, 2) if len(teams) >= 2 else (teams[0], teams[0])
+        port = rng.choice((8080, 8443, 9000))
+        # an exception admins grant: before the isolation policies (priorities from 100)
+        out.append(
+            _anp(
+                f"allow-{src}-to-{dst}-{port}-{len(out)}",
+                5 + len(out),
+                {"pods": {"namespaceSelector": _ns_sel(team=dst), "podSelector": _ns_sel(tier="backend")}},
+                ingress=[
+                    {
+                        "name": f"{src}-frontends",
+                        "action": "Allow",
+                        "from": [
+                            {
+                                "pods": {
+                                    "namespaceSelector": _ns_sel(team=src),
+                                    "podSelector": _ns_sel(tier="frontend"),
+                                }
+                            }
+                        ],
+                        "ports": [{"portNumber": {"protocol": "TCP", "port": port}}],
+                    }
+                ],
+            )
+        )
+    if count > 0:
+        out.append(
+            {
+                "apiVersion": _ANP_API,
+                "kind": "BaselineAdminNetworkPolicy",
+                "metadata": {"name": "default"},
+                "spec": {
+                    "subject": {"namespaces": _ns_sel(env="prod")},
+                    "ingress": [
+                        {
+                            "name": "deny-from-other-namespaces",
+                            "action": "Deny",
+                            "from": [
+                                {
+                                    "namespaces": {
+                                        "matchExpressions": [
+                                            {"key": "env", "operator": "In", "values": ["dev", "staging"]}
+                                        ]
+                                    }
+                                }
+                            ],
+                        }
+                    ],
+                },
+            }
+        )
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
 # Entry points.
 
 
@@ -857,6 +1019,7 @@ def generate(
     traps: bool = True,
     mutate: float = 0.0,
     mutate_seed: int = 1,
+    admin_policies: int = 0,
 ) -> GeneratedCluster:
     """Generate a cluster; with ``mutate`` > 0 its policies are the mutated variant.
 
@@ -878,7 +1041,9 @@ def generate(
     mutations: list[str] = []
     if mutate > 0:
         policy_docs, mutations = mutate_policies(policy_docs, mutate, mutate_seed)
-    return GeneratedCluster(ns_docs, pod_docs, policy_docs, workload_docs, mutations)
+    # drawn last, from their own generator: the rest stays byte-identical without tiers
+    tier_docs = _make_tiers(infos, admin_policies, random.Random(seed + 7919)) if admin_policies else []
+    return GeneratedCluster(ns_docs, pod_docs, policy_docs, workload_docs, mutations, tier_docs)
 
 
 def write_cluster(cluster: GeneratedCluster, out: Path) -> list[Path]:
@@ -895,8 +1060,10 @@ def write_cluster(cluster: GeneratedCluster, out: Path) -> list[Path]:
     }
     if cluster.workloads:
         files["workloads.yaml"] = cluster.workloads
+    if cluster.tiers:
+        files["tiers.yaml"] = cluster.tiers
     written: list[Path] = []
-    for name in ("workloads.yaml", "mutations.txt"):
+    for name in ("workloads.yaml", "tiers.yaml", "mutations.txt"):
         stale = out / name
         if stale.exists() and name not in files:
             stale.unlink()
@@ -928,6 +1095,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--mutate", type=float, default=0.0, help="fraction of policies to change")
     parser.add_argument("--mutate-seed", type=int, default=2)
+    parser.add_argument(
+        "--admin-policies",
+        type=int,
+        default=0,
+        help="write tiers.yaml: this many AdminNetworkPolicies and the BaselineAdminNetworkPolicy",
+    )
     return parser
 
 
@@ -955,6 +1128,7 @@ def main(argv: list[str] | None = None) -> int:
             traps=not args.no_traps,
             mutate=args.mutate,
             mutate_seed=args.mutate_seed,
+            admin_policies=args.admin_policies,
         )
     except ValueError as exc:
         print(f"generate.py: {exc}", file=sys.stderr)
