@@ -870,7 +870,7 @@ def _make_tiers(namespaces: list[NamespaceInfo], count: int, rng: random.Random)
     into another team's backends on its service port, ahead of the isolation (priorities
     5-99; the isolation policies take 100, 110, …)."""
     teams = sorted({ns.labels["team"] for ns in namespaces if "team" in ns.labels and not ns.system})
-    everything = {"namespaces": {}}
+    everything: Manifest = {"namespaces": {}}
     out: list[Manifest] = []
     fixed: list[Manifest] = [
         _anp(
