@@ -169,7 +169,7 @@ def test_baseline_decides_for_a_pod_no_admin_policy_selects() -> None:
     assert "default: allowed" not in ingress
     assert result.blockers == (
         "ingress at the destination: the Baseline tier denies: "
-        "BaselineAdminNetworkPolicy/default (Baseline) ingress rule no-prod: Deny",
+        "BaselineAdminNetworkPolicy/default (Baseline tier) ingress rule no-prod: Deny",
     )
 
 

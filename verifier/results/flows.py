@@ -126,7 +126,9 @@ class TierRuleRef(BaseModel):
     location: Location = Location("<unknown>")
 
     def __str__(self) -> str:
-        where = self.tier if self.priority is None else f"{self.tier} tier, priority {self.priority}"
+        where = (
+            f"{self.tier} tier" if self.priority is None else f"{self.tier} tier, priority {self.priority}"
+        )
         return f"{self.policy} ({where}) {self.direction.value.lower()} rule {self.name}: {self.action}"
 
 

@@ -29,6 +29,13 @@ LINT_DESCRIPTIONS = {
     "NV015": "egress: [] without policyTypes: egress is NOT isolated.",
     "NV016": "A podSelector that looks meant as a namespaceSelector.",
     "NV017": "A lone namespaceSelector peer next to a lone podSelector peer are OR-ed, not AND-ed.",
+    "NV018": "A tier rule that never applies: earlier rules of its policy or of a higher-precedence policy match all its flows first.",
+    "NV019": "Two tier policies with the same priority decide one flow with different actions (implementation-defined).",
+    "NV020": "An Admin-tier Pass with no NetworkPolicy or Baseline rule behind it: it acts as Allow.",
+    "NV021": "A Baseline rule no pod reaches: NetworkPolicies isolate every pod its subject selects.",
+    "NV022": "A networks peer whose CIDRs contain pod addresses: it also cuts or opens pod-to-pod traffic.",
+    "NV023": "A tier policy whose subject selects no pod of the input.",
+    "NV024": "A nodes peer that matches no Node of the input.",
 }
 
 
