@@ -741,3 +741,18 @@ def test_pod_without_address_is_no_networks_witness() -> None:
     template = make_pod("x", "web[Deployment]", {"app": "a"}, [], kind="Deployment")
     policy = make_tier_policy("p", 5, egress=[t_rule("Deny", [t_networks("0.0.0.0/0")])])
     assert found(make_cluster([template], tier_policies=[policy]), "NV022") == {}
+
+
+def test_nv009_does_not_say_all_allowed_when_a_tier_policy_judges_the_pods() -> None:
+    pods = [make_pod("a", "p", {"app": "x"}, ["10.0.0.1"]), make_pod("b", "q", {"app": "y"}, ["10.0.0.2"])]
+    guard = make_tier_policy(
+        "guard", 5, namespaces=sel(env="prod"), ingress=[t_rule("Deny", [t_namespaces()])]
+    )
+    cluster = make_cluster(pods, [], {"a": {"env": "prod"}, "b": {"env": "dev"}}, tier_policies=[guard])
+    texts = {
+        f.object: f.message
+        for f in run_lint(cluster).findings
+        if f.id == "NV009" and "Ingress" in f.message
+    }
+    assert "tier policies decide (AdminNetworkPolicy/guard)" in texts["namespace a"]
+    assert "all ingress allowed" in texts["namespace b"]

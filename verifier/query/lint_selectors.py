@@ -162,12 +162,29 @@ def check_coverage(run: LintRun) -> None:
             # where to point: the namespace's manifest, else the first such pod's
             declared = run.cluster.namespaces.get(ns)
             where = declared.location if declared is not None and declared.declared else pods[0].location
+            ns_labels = run.cluster.namespace_labels(ns)
+            tiered = sorted(
+                {
+                    tp.key
+                    for tp in run.cluster.tier_policies
+                    if tp.rules(direction)
+                    for pod in pods
+                    if tp.subject.selects(ns_labels, pod.labels)
+                }
+            )
+            if tiered:
+                # the tiers still judge these pods: "all allowed" would be false
+                shown_tiers = ", ".join(tiered[:3]) + (
+                    f" (+{len(tiered) - 3} more)" if len(tiered) > 3 else ""
+                )
+                what = f"only the tier policies decide ({shown_tiers}), else allowed"
+            else:
+                what = f"all {direction.value.lower()} allowed"
             run.add(
                 "NV009",
                 Severity.INFO,
                 f"namespace {ns}",
-                f"{plural(len(names), 'pod')} selected by no {direction.value} policy (all {direction.value.lower()} "
-                f"allowed): {shown}",
+                f"{plural(len(names), 'pod')} selected by no {direction.value} policy ({what}): {shown}",
                 where,
             )
 
