@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import gc
 
-from verifier.cli import check, diff, explain, exposure, lint, matrix
+from verifier.cli import check, diff, explain, exposure, init, lint, matrix
 from verifier.cli.common import app, exit_code
 
-__all__ = ["app", "check", "diff", "exit_code", "explain", "exposure", "lint", "main", "matrix"]
+__all__ = ["app", "check", "diff", "exit_code", "explain", "exposure", "init", "lint", "main", "matrix"]
 
 
 def main() -> None:

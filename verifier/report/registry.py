@@ -15,6 +15,7 @@ diff        text json markdown sarif
 gate        text json
 lint        text json sarif markdown
 exposure    text json
+init        yaml
 ==========  ==============================================
 """
 
@@ -34,6 +35,7 @@ from verifier.results import (
     GateResult,
     LintReport,
     MatrixResult,
+    StarterSpec,
 )
 
 
@@ -255,6 +257,12 @@ def _exposure_json(result: ExposureResult, out: TextIO, options: RenderOptions) 
     write_exposure_json(result, out)
 
 
+def _init_yaml(result: StarterSpec, out: TextIO, options: RenderOptions) -> None:
+    from verifier.report.starter import write_starter
+
+    write_starter(result, out)
+
+
 _CHECK: dict[str, Writer] = {
     "text": _check_text,
     "json": _check_json,
@@ -283,6 +291,7 @@ WRITERS: dict[tuple[str, str], Writer] = {
     ("lint", "markdown"): _lint_markdown,
     ("exposure", "text"): _exposure_text,
     ("exposure", "json"): _exposure_json,
+    ("init", "yaml"): _init_yaml,
 }
 
 # Formats whose writer needs more than the result of the bare query: the new rules that allow

@@ -59,6 +59,7 @@ from verifier.results.regions import (
     RegionList,
     RegionStatus,
 )
+from verifier.results.starter import StarterProperty, StarterSpec
 from verifier.results.verdicts import (
     BASELINE_NAME,
     CheckReport,
@@ -102,6 +103,8 @@ __all__ = [
     "RuleRef",
     "Severity",
     "SideExplanation",
+    "StarterProperty",
+    "StarterSpec",
     "TierPolicyCheck",
     "TierRuleCheck",
     "TierRuleRef",
