@@ -83,14 +83,14 @@ def run_check(
     quiet: bool,
     no_color: bool,
 ) -> CheckReport:
-    """``query.check`` with a progress bar for large runs (terminal only, not with ``--quiet``)."""
-    from verifier.query.check import check
+    """`verifier.api.check` with a progress bar for large runs (terminal only, not with ``--quiet``)."""
+    from verifier.api import check
     from verifier.report.console import progress_bar
 
     warnings = [str(n) for n in loaded.notices]
     pods = len(loaded.cluster.pods)
     with progress_bar(len(properties), pods=pods, enabled=not quiet, no_color=no_color) as advance:
-        report = check(loaded.cluster, properties, options, warnings=warnings, progress=advance)
+        report = check(loaded.cluster, properties, options=options, warnings=warnings, progress=advance)
     return report
 
 

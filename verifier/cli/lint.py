@@ -87,7 +87,7 @@ def lint(
 ) -> int:
     """Find policies and rules that select or match nothing, redundant rules, vacuous policies,
     unprotected pods, dead named ports, blocked DNS and the empty-vs-missing traps."""
-    from verifier.query.lint import lint as run_lint
+    from verifier.api import lint as run_lint
     from verifier.query.lint import read_lint_baseline
     from verifier.report.console import working
     from verifier.report.registry import RenderOptions
@@ -100,7 +100,7 @@ def lint(
     with working("linting", quiet=quiet, no_color=no_color):
         report = run_lint(
             loaded.cluster,
-            options,
+            options=options,
             warnings=[str(n) for n in loaded.notices],
             dns=dns,
             baseline=prior,
