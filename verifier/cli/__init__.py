@@ -13,10 +13,22 @@ from __future__ import annotations
 
 import gc
 
-from verifier.cli import check, diff, explain, exposure, init, lint, matrix
+from verifier.cli import check, diff, explain, exposure, init, lint, matrix, snapshot
 from verifier.cli.common import app, exit_code
 
-__all__ = ["app", "check", "diff", "exit_code", "explain", "exposure", "init", "lint", "main", "matrix"]
+__all__ = [
+    "app",
+    "check",
+    "diff",
+    "exit_code",
+    "explain",
+    "exposure",
+    "init",
+    "lint",
+    "main",
+    "matrix",
+    "snapshot",
+]
 
 
 def main() -> None:

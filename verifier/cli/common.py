@@ -12,19 +12,22 @@ that ``netverify --help`` starts in a fraction of a second.
 
 from __future__ import annotations
 
+import inspect
 import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import wraps
-from typing import TYPE_CHECKING, Annotated, ParamSpec, TextIO
+from typing import TYPE_CHECKING, Annotated, Any, ParamSpec, TextIO
 
 import typer  # noqa: TID251 - the CLI is the typer layer
 
 from verifier import __version__
 from verifier.cli.exit_codes import EXIT_OK, EXIT_UNKNOWN, EXIT_USAGE, EXIT_VIOLATED, exit_code
 from verifier.cli.options import (
+    DEFAULT_REQUEST_TIMEOUT,
     AssumeNamespacesOpt,
     CheckFormat,
     CheckFormatOpt,
@@ -34,6 +37,10 @@ from verifier.cli.options import (
     FormatOpt,
     IgnoreKindOpt,
     IpblockPodsOpt,
+    KubeconfigOpt,
+    KubeContextOpt,
+    KubeNamespaceOpt,
+    KubeOpt,
     LintFormat,
     LintFormatOpt,
     NoColorOpt,
@@ -44,6 +51,7 @@ from verifier.cli.options import (
     ProtocolChoice,
     QuietOpt,
     ReportOpt,
+    RequestTimeoutOpt,
     RlimitOpt,
     StrictOpt,
     TimeoutOpt,
@@ -55,6 +63,7 @@ from verifier.errors import InputError, UsageError
 
 if TYPE_CHECKING:
     from verifier.load import LoadResult
+    from verifier.load.kube import KubeSource
     from verifier.model import AnalysisOptions
     from verifier.report.registry import RenderOptions
 
@@ -74,6 +83,10 @@ __all__ = [
     "FormatOpt",
     "IgnoreKindOpt",
     "IpblockPodsOpt",
+    "KubeContextOpt",
+    "KubeNamespaceOpt",
+    "KubeOpt",
+    "KubeconfigOpt",
     "LintFormat",
     "LintFormatOpt",
     "NoColorOpt",
@@ -84,6 +97,7 @@ __all__ = [
     "ProtocolChoice",
     "QuietOpt",
     "ReportOpt",
+    "RequestTimeoutOpt",
     "RlimitOpt",
     "StrictOpt",
     "TimeoutOpt",
@@ -96,6 +110,7 @@ __all__ = [
     "exit_code",
     "guarded",
     "input_files",
+    "live_source",
     "load_input",
     "open_output",
     "parse_reports",
@@ -113,12 +128,19 @@ app = typer.Typer(
 
 
 def guarded(command: Callable[P, int]) -> Callable[P, None]:
-    """Run a command; turn bad input into exit code 2 with one line per problem, no traceback."""
+    """Run a command; turn bad input into exit code 2 with one line per problem, no traceback.
+
+    A command that reads PATHs also gets the live-cluster options (`with_live_options`)."""
 
     @wraps(command)
     def run(*args: P.args, **kwargs: P.kwargs) -> None:
         try:
-            code = command(*args, **kwargs)
+            source = _live_from(kwargs) if _LIVE_MARK in kwargs else None
+            token = _LIVE.set(source)
+            try:
+                code = command(*args, **kwargs)
+            finally:
+                _LIVE.reset(token)
         except InputError as exc:
             for problem in exc.problems:
                 typer.echo(str(problem), err=True)
@@ -128,7 +150,88 @@ def guarded(command: Callable[P, int]) -> Callable[P, None]:
             raise typer.Exit(EXIT_USAGE) from None
         raise typer.Exit(code)
 
+    return with_live_options(command, run)
+
+
+# --- a live cluster as input (docs/cli.md, Live cluster) ---------------------------------------------
+
+#: The live cluster the running command reads where it would read its PATHs (None: files).
+_LIVE: ContextVar[KubeSource | None] = ContextVar("netverify_live_source", default=None)
+#: The options every command with PATHs gets: (parameter, type, default).
+_LIVE_OPTIONS: tuple[tuple[str, Any, Any], ...] = (
+    ("kube", KubeOpt, False),
+    ("kube_context", KubeContextOpt, None),
+    ("kubeconfig", KubeconfigOpt, None),
+    ("kube_namespaces", KubeNamespaceOpt, None),
+    ("kube_request_timeout", RequestTimeoutOpt, DEFAULT_REQUEST_TIMEOUT),
+)
+_LIVE_MARK = "kube"
+
+
+def with_live_options(command: Callable[..., Any], run: Callable[P, None]) -> Callable[P, None]:
+    """Give ``run`` (the guarded ``command``) the live-cluster options, when ``command`` reads
+    PATHs: ``--kube``, ``--context``, ``--kubeconfig``, ``--namespace``/``-n`` (a command with
+    its own ``--namespace``, ``matrix``, keeps it, and it restricts the read as well) and
+    ``--request-timeout``; PATH becomes optional. Typer reads the options from the signature,
+    so every command gets them without spelling them; `guarded` takes them out again before
+    calling the command (`_live_from`)."""
+    signature = inspect.signature(command, eval_str=True)
+    if "paths" not in signature.parameters:
+        return run
+    params = []
+    for param in signature.parameters.values():
+        changed = param.replace(kind=inspect.Parameter.KEYWORD_ONLY)
+        if param.name == "paths":
+            changed = changed.replace(default=None)
+        params.append(changed)
+    for name, annotation, default in _LIVE_OPTIONS:
+        if name == "kube_namespaces" and "namespaces" in signature.parameters:
+            continue
+        params.append(
+            inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation)
+        )
+    run.__signature__ = signature.replace(parameters=params)  # type: ignore[attr-defined]
+    run.__annotations__ = {p.name: p.annotation for p in params} | {"return": None}
     return run
+
+
+def _live_from(kwargs: dict[str, Any]) -> KubeSource | None:
+    """Take the live-cluster options out of a command's arguments: the `KubeSource` to read
+    instead of PATHs, or None for files. PATH and --kube together, neither, or --namespace
+    without --kube (outside ``matrix``) are usage errors."""
+    from verifier.load.kube import KubeSource, split_namespaces
+
+    kube = bool(kwargs.pop("kube", False))
+    context = kwargs.pop("kube_context", None)
+    kubeconfig = kwargs.pop("kubeconfig", None)
+    request_timeout = float(kwargs.pop("kube_request_timeout", DEFAULT_REQUEST_TIMEOUT))
+    own = "namespaces" in kwargs  # matrix: its --namespace also picks the pods shown
+    values = kwargs.get("namespaces") if own else kwargs.pop("kube_namespaces", None)
+    namespaces = split_namespaces(values or ())
+    if own and values is not None:
+        kwargs["namespaces"] = list(namespaces)
+    paths = list(kwargs.get("paths") or [])
+    kwargs["paths"] = paths
+    live = kube or context is not None or kubeconfig is not None
+    if not live:
+        if namespaces and not own:
+            raise UsageError("--namespace restricts what --kube reads: give it with --kube (or --context)")
+        if not paths:
+            raise UsageError(
+                "missing PATH: give manifest files or directories (- for stdin), or --kube to read the live cluster"
+            )
+        return None
+    if paths:
+        raise UsageError(
+            f"give PATH or --kube, not both (PATH {paths[0]!r}; the live cluster is read with --kube, "
+            "--context or --kubeconfig)"
+        )
+    return KubeSource(kubeconfig, context, namespaces, request_timeout)
+
+
+def live_source() -> KubeSource | None:
+    """The live cluster the running command reads instead of PATHs, if it was asked for."""
+    return _LIVE.get()
 
 
 def _version(value: bool) -> None:
@@ -211,16 +314,32 @@ class InputChoices:
 
 
 def load_input(paths: Sequence[str], choices: InputChoices = InputChoices()) -> LoadResult:
-    """Load PATHs (stdin for ``-``) with a spinner on a terminal for large inputs."""
+    """Load PATHs (stdin for ``-``) with a spinner on a terminal for large inputs; with no
+    PATHs and ``--kube``, the live cluster (`verifier.load.kube`)."""
     from verifier.load import load_cluster
     from verifier.report.console import working
 
+    source = _LIVE.get()
+    ignore_kinds = choices.ignore_kinds
+    if source is not None:
+        from verifier.load.kube import load_kube, split_ignore_kinds
+
+        if not paths:
+            with working("reading the cluster", quiet=choices.quiet, no_color=choices.no_color):
+                return load_kube(
+                    source,
+                    assume_unlabelled_namespaces=choices.assume_unlabelled_namespaces,
+                    ignore_kinds=ignore_kinds,
+                    verbose=choices.verbose,
+                )
+        # The other side of a diff, a baseline: files; kinds named for the live read stay there.
+        ignore_kinds = split_ignore_kinds(ignore_kinds)[1]
     with working("loading manifests", paths=paths, quiet=choices.quiet, no_color=choices.no_color):
         return load_cluster(
             list(paths),
             stdin=sys.stdin if "-" in paths else None,
             assume_unlabelled_namespaces=choices.assume_unlabelled_namespaces,
-            ignore_kinds=choices.ignore_kinds,
+            ignore_kinds=ignore_kinds,
             exclude=choices.exclude,
             verbose=choices.verbose,
         )

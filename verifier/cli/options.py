@@ -65,7 +65,8 @@ Paths = Annotated[
     list[str],
     typer.Argument(
         metavar="PATH",
-        help="Manifest files or directories (recursive: *.yaml, *.yml, *.json); - reads stdin.",
+        help="Manifest files or directories (recursive: *.yaml, *.yml, *.json); - reads stdin. "
+        "None with --kube (the live cluster).",
         show_default=False,
     ),
 ]
@@ -182,4 +183,55 @@ VerboseOpt = Annotated[
 OutputOpt = Annotated[
     str | None,
     typer.Option("--output", "-o", metavar="FILE", help="Write the report to FILE instead of stdout."),
+]
+
+# --- a live cluster as input (every command that reads PATHs; docs/cli.md, Live cluster) ------------
+#: Default seconds to connect to the API server and to wait for each answer.
+DEFAULT_REQUEST_TIMEOUT = 30.0
+
+KubeOpt = Annotated[
+    bool,
+    typer.Option(
+        "--kube",
+        help="Read the live cluster of the current kubeconfig context instead of PATHs "
+        "(needs netverify[cluster]; RBAC: list on each kind read).",
+    ),
+]
+KubeContextOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--context",
+        metavar="NAME",
+        help="The kubeconfig context to read (implies --kube).",
+        show_default=False,
+    ),
+]
+KubeconfigOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--kubeconfig",
+        metavar="PATH",
+        help="The kubeconfig file (implies --kube; default: $KUBECONFIG, else ~/.kube/config).",
+        show_default=False,
+    ),
+]
+KubeNamespaceOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--namespace",
+        "-n",
+        metavar="NS",
+        help="With --kube: read the pods, workloads and NetworkPolicies of these namespaces only "
+        "(repeatable, or a,b); answers that reach other namespaces need the whole cluster.",
+        show_default=False,
+    ),
+]
+RequestTimeoutOpt = Annotated[
+    float,
+    typer.Option(
+        "--request-timeout",
+        metavar="SECONDS",
+        min=0.001,
+        help="With --kube: how long to wait for the API server to accept a connection, and for each answer.",
+    ),
 ]

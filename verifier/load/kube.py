@@ -38,12 +38,14 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TextIO
 
 from verifier.errors import IGNORED_KIND_PHRASE, InputError, Location, Notice, Problem, UsageError
 from verifier.load.checks import dns_label_error
 from verifier.load.cluster import LoadResult, _ClusterLoader
-from verifier.load.kinds import TIER_APIS, TIER_GROUP, api_group, is_traffic_group
+from verifier.load.kinds import TIER_APIS, TIER_GROUP, KindClass, api_group, classify, is_traffic_group
+from verifier.load.reader import LocatedDict, parse_text, read_files
+from verifier.load.skipped import object_like, templated
 
 #: Objects per list request (kubectl's default chunk size).
 PAGE_SIZE = 500
@@ -196,7 +198,8 @@ class KubeObject:
 
 @dataclass(frozen=True, slots=True)
 class KubeRead:
-    """What a live read returned: the objects in `RESOURCES` order and the notes about it."""
+    """What a live read returned: the objects in `RESOURCES` order and the notes about it
+    (or, from `read_manifests`, the objects of files: ``paths`` set, no context)."""
 
     context: str
     server: str
@@ -207,6 +210,8 @@ class KubeRead:
     not_served: tuple[str, ...] = ()
     #: Kinds left unread because ``--ignore-kind`` named them, as the user named them.
     ignored: tuple[str, ...] = ()
+    #: The PATHs read, for a snapshot of files.
+    paths: tuple[str, ...] = ()
 
 
 # --- options ------------------------------------------------------------------------------------
@@ -683,24 +688,109 @@ def load_read(
 
 
 def snapshot_list(read: KubeRead, *, now: datetime | None = None) -> dict[str, Any]:
-    """What a live read returned as one ``v1`` ``List`` (`netverify snapshot`): the objects in
-    the order read; how they were read in an annotation (the loader ignores a List's
-    metadata)."""
+    """What a read returned as one ``v1`` ``List`` (`netverify snapshot`): the objects in
+    the order read, as plain values; how they were read in an annotation (the loader ignores
+    a List's metadata)."""
     when = (now or datetime.now(UTC)).replace(microsecond=0).isoformat().replace("+00:00", "Z")
-    how = {
-        "context": read.context,
-        "server": read.server,
-        "namespaces": list(read.namespaces) or "all",
-        "readAt": when,
-        "notServed": list(read.not_served),
-        "ignoredKinds": list(read.ignored),
-    }
+    how: dict[str, Any]
+    if read.paths:
+        how = {"paths": list(read.paths), "readAt": when}
+    else:
+        how = {
+            "context": read.context,
+            "server": read.server,
+            "namespaces": list(read.namespaces) or "all",
+            "readAt": when,
+            "notServed": list(read.not_served),
+            "ignoredKinds": list(read.ignored),
+        }
     return {
         "apiVersion": "v1",
         "kind": "List",
         "metadata": {"annotations": {SNAPSHOT_ANNOTATION: json.dumps(how, sort_keys=True)}},
-        "items": [obj.data for obj in read.objects],
+        "items": [_plain(obj.data) for obj in read.objects],
     }
+
+
+def snapshot_text(document: dict[str, Any], *, as_json: bool = False) -> str:
+    """A snapshot `List` as YAML (keys in the order read) or as indented JSON."""
+    if as_json:
+        return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    import yaml
+
+    dumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    text: str = yaml.dump(document, Dumper=dumper, sort_keys=False, allow_unicode=True, width=100)
+    return text
+
+
+def _plain(value: Any) -> Any:
+    """Parsed values as plain dicts and lists (a `LocatedDict` is no YAML type)."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+# --- files as a snapshot --------------------------------------------------------------------------
+
+
+def read_manifests(
+    paths: Sequence[str], *, stdin: TextIO | None = None, exclude: Sequence[str] = ()
+) -> KubeRead:
+    """The objects of PATHs that a snapshot keeps — what the loader reads: Lists flattened
+    (items of typed lists given their ``apiVersion``/``kind``), every object but the kinds
+    that cannot change traffic (HorizontalPodAutoscalers are kept: they make templates
+    replicated), no documents that are not Kubernetes objects and no Helm templates (one
+    warning) — each at its file, line and column. Unreadable or malformed files raise
+    `InputError`."""
+    problems: list[Problem] = []
+    objects: list[KubeObject] = []
+    helm: list[str] = []
+    for name, text in read_files(paths, stdin, problems, exclude):
+        local: list[Problem] = []
+        docs = list(parse_text(name, text, local))
+        if "{{" in text and (local or any(templated(doc.data) for doc in docs)):
+            helm.append(name)
+            continue
+        problems.extend(local)
+        for doc in docs:
+            _flatten(doc.data, name, None, None, objects)
+    if problems:
+        raise InputError(problems)
+    notices = []
+    if helm:
+        notices.append(
+            Notice(
+                Location(""), "", f"left out {len(helm)} file(s) with Helm template syntax: {', '.join(helm)}"
+            )
+        )
+    return KubeRead("", "", (), tuple(objects), tuple(notices), paths=tuple(paths))
+
+
+def _flatten(data: Any, file: str, kind: str | None, api: str | None, out: list[KubeObject]) -> None:
+    if isinstance(data, list):
+        for element in data:
+            _flatten(element, file, kind, api, out)
+        return
+    if not isinstance(data, dict) or (kind is None and not object_like(data)):
+        return
+    kind_raw, api_raw = data.get("kind", kind), data.get("apiVersion", api)
+    if isinstance(kind_raw, str) and (kind_raw == "List" or (kind_raw.endswith("List") and "items" in data)):
+        items = data.get("items")
+        typed = kind_raw != "List"
+        for element in items if isinstance(items, list) else []:
+            _flatten(element, file, kind_raw[: -len("List")] if typed else "", api_raw if typed else "", out)
+        return
+    if isinstance(kind_raw, str) and isinstance(api_raw, str):
+        neutral = classify(kind_raw, api_raw) is KindClass.NEUTRAL
+        if neutral and not (kind_raw == "HorizontalPodAutoscaler" and api_raw.startswith("autoscaling/")):
+            return
+    located = LocatedDict(*((data.line, data.column) if isinstance(data, LocatedDict) else (0, 0)))
+    located["apiVersion"] = api_raw
+    located["kind"] = kind_raw
+    located.update((k, v) for k, v in data.items() if k not in ("apiVersion", "kind"))
+    out.append(KubeObject(file, located))
 
 
 def _status_message(body: Any) -> str:
