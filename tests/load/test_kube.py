@@ -473,6 +473,10 @@ def test_kubeconfig_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
     config = write_kubeconfig(tmp_path / "kubeconfig", "http://127.0.0.1:1")
     with pytest.raises(InputError, match=r"--context 'prod': no such context \(known: fake\)"):
         read_cluster(KubeSource(kubeconfig=str(config), context="prod"))
+    broken = tmp_path / "broken"
+    broken.write_text("clusters: [unclosed\n", encoding="utf-8")
+    with pytest.raises(InputError, match="cannot read the kubeconfig"):
+        read_cluster(KubeSource(kubeconfig=str(broken)))
     monkeypatch.setenv("KUBECONFIG", str(tmp_path / "none"))
     with pytest.raises(InputError, match="no kubeconfig"):
         read_cluster(KubeSource())

@@ -290,12 +290,10 @@ def _connect(source: KubeSource) -> tuple[Any, str, str]:
     """(ApiClient, context name, server URL) for `source`; a bad kubeconfig or unknown
     context is an `InputError`."""
     client, config = _client()
-    from kubernetes.config.config_exception import ConfigException
-
     path = _kubeconfig_path(source)  # after the client: without it, say that first
     try:
         contexts, active = config.list_kube_config_contexts(config_file=path)
-    except (ConfigException, OSError, ValueError, TypeError, AttributeError) as err:
+    except Exception as err:  # malformed YAML, a missing key, …: whatever the parser raises
         raise InputError(
             [Problem(Location(path), "", "", f"cannot read the kubeconfig: {_one_line(err)}")]
         ) from None
@@ -323,7 +321,7 @@ def _connect(source: KubeSource) -> tuple[Any, str, str]:
         config.load_kube_config(
             config_file=path, context=context, client_configuration=configuration, persist_config=False
         )
-    except (ConfigException, OSError, ValueError, TypeError, AttributeError) as err:
+    except Exception as err:  # a bad certificate file, a failing exec plugin, …
         raise InputError(
             [
                 Problem(
