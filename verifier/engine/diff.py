@@ -13,6 +13,8 @@ difference is an exact, finite relation, read off the matrix engine for both ver
    refined into groups with one set of kinds; a group's kinds become protocol/port ranges;
 3. boxes with the same sources, ports and protocols merge their destinations, then boxes
    with the same destinations merge their sources.
+
+Versions with tier policies are left to the solver: `version_change` answers None for them.
 """
 
 from __future__ import annotations
@@ -49,7 +51,15 @@ def version_change(
 ) -> tuple[list[PortKind], Change, Change] | None:
     """Per port kind of ``part`` (the classes of the merged inventory), what ``new`` gains
     over ``old`` and what it loses; ``addresses`` are the external regions' first keys.
-    None when some cell is conditional (an unknown IP): the engine is not exact there."""
+    None when some cell is conditional (an unknown IP): the engine is not exact there.
+
+    None as well when either version has tier policies (AdminNetworkPolicy and the like):
+    the matrix engine evaluates them, but ``addresses`` come from the caller's cut of the
+    address line, which need not be cut at the tiers' ``networks`` and node addresses, and a
+    flow the manifests leave undecided is neither gained nor lost. The caller then falls
+    back to the solver (`verifier.solve.enumdiff`)."""
+    if old.tier_policies or new.tier_policies:
+        return None
     preps = (prepare(old, options, part), prepare(new, options, part))
     kinds = port_kinds(old.model_copy(update={"policies": old.policies + new.policies}), part)
     n = len(part.classes)
