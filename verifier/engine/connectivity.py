@@ -1,8 +1,9 @@
 """Full connectivity: per pod pair, the protocol/port ranges policies allow — by set algebra.
 
 The port line of each protocol is cut into *atoms* at every boundary a policy or a pod can
-create: each numeric ``port``/``endPort`` of a rule of that protocol (``lo`` and ``hi + 1``)
-and each container-port number behind a named port a policy mentions. No policy can tell
+create: each numeric ``port``/``endPort`` of a rule of that protocol (``lo`` and ``hi + 1``;
+tier policies' port ranges too) and each container-port number behind a named port a policy
+mentions. No policy can tell
 two ports of one atom apart. Atoms are then grouped into *kinds*: two atoms behave alike when
 the same numeric rule entries cover them and neither is a named-port number (those are kinds
 of their own, since which pods define which names there differs). The class-level matrix
@@ -24,7 +25,9 @@ no rule tells apart (`verifier.engine.external`); each kind is evaluated on the 
 (ingress of the destination for external -> pod, egress of the source for pod -> external),
 per class and piece; classes with the same answers share a row. Adjacent pieces that every
 class of the view treats alike on every port are then merged into one *range*. An external
-flow never depends on a pod's own address, so nothing about it is conditional.
+flow never depends on a pod's own address; it is conditional only where tier policies leave
+it open (a domainNames peer, a same-priority conflict). With tiers the relation's
+``warnings`` say why some values are conditional.
 """
 
 from __future__ import annotations
@@ -76,6 +79,12 @@ def _kinds(cluster: Cluster, part: Partition, protocol: Protocol) -> list[PortKi
             for entry in rule.ports or ():
                 rng = entry.numeric_range()
                 if entry.protocol is protocol and rng is not None:
+                    numeric.add(rng)
+    for tier_policy in cluster.tier_policies:
+        for tier_rule in tier_policy.ingress + tier_policy.egress:
+            for tier_port in tier_rule.ports or ():
+                rng = tier_port.numeric_range()
+                if tier_port.protocol is protocol and rng is not None:
                     numeric.add(rng)
     named = {number for cls in part.classes for _, proto, number in cls.named_ports if proto is protocol}
     cuts = {1, PORT_MAX + 1}
@@ -230,9 +239,18 @@ def _external_rows(
     width: int,
     values: list[Connection],
     value_index: dict[int, int],
+    may_per_kind: list[list[int]] | None = None,
 ) -> tuple[list[tuple[tuple[int, int], ...]], tuple[int, ...]]:
     """Groups of classes with the same pieces on every kind share a row; a row's pieces are
-    refined into groups with one set of kinds each, whose atoms make its value."""
+    refined into groups with one set of kinds each, whose atoms make its value.
+    ``may_per_kind`` (tiers): what may be allowed; what may be but is not surely allowed is
+    conditional (the kinds ``k + len(kinds)`` of a value's signature)."""
+    n_kinds = len(kinds)
+    if may_per_kind is not None:
+        per_kind = per_kind + [
+            [may & ~must for may, must in zip(maybes, musts, strict=True)]
+            for maybes, musts in zip(may_per_kind, per_kind, strict=True)
+        ]
     index: dict[tuple[int, ...], int] = {}
     rows: list[tuple[tuple[int, int], ...]] = []
     row_of: list[int] = []
@@ -253,7 +271,12 @@ def _external_rows(
                 v = value_index.get(sig)
                 if v is None:
                     v = value_index[sig] = len(values)
-                    values.append(Connection(allowed=_portmap(kinds, sig)))
+                    values.append(
+                        Connection(
+                            allowed=_portmap(kinds, sig & ((1 << n_kinds) - 1)),
+                            conditional=_portmap(kinds, sig >> n_kinds),
+                        )
+                    )
                 entries.append((g, v))
             entries.sort(key=lambda e: (e[0] & -e[0]).bit_length())
             rows.append(tuple(entries))
@@ -267,8 +290,12 @@ def _external(prep: Prepared, kinds: list[PortKind], pieces: ExternalPieces) -> 
     values: list[Connection] = [NOTHING]
     value_index: dict[int, int] = {0: 0}
     width = len(pieces)
-    in_rows, in_of = _external_rows(kinds, sides.ingress, sides.ingress_group, width, values, value_index)
-    eg_rows, eg_of = _external_rows(kinds, sides.egress, sides.egress_group, width, values, value_index)
+    in_rows, in_of = _external_rows(
+        kinds, sides.ingress, sides.ingress_group, width, values, value_index, sides.ingress_may
+    )
+    eg_rows, eg_of = _external_rows(
+        kinds, sides.egress, sides.egress_group, width, values, value_index, sides.egress_may
+    )
     return merge_external(pieces.intervals, pieces.joinable, tuple(values), in_rows, in_of, eg_rows, eg_of)
 
 
@@ -281,6 +308,7 @@ def _connectivity(
     pieces: ExternalPieces | None = None,
 ) -> Connectivity:
     rel = _relation(prep, kinds)
+    ext = None if pieces is None else _external(prep, kinds, pieces)
     column_pods: list[list[int]] = [[] for _ in range(max(rel.column_of, default=-1) + 1)]
     for i, k in enumerate(part.class_of):
         column_pods[rel.column_of[k]].append(i)
@@ -296,8 +324,21 @@ def _connectivity(
         port=port,
         protocol=protocol,
         replicated=frozenset(i for i, pod in enumerate(part.pods) if pod.replicated),
-        external=None if pieces is None else _external(prep, kinds, pieces),
+        external=ext,
+        warnings=_undecided_warnings(prep, rel.values, ext),
     )
+
+
+def _undecided_warnings(
+    prep: Prepared, values: list[Connection], ext: ExternalConnectivity | None
+) -> tuple[str, ...]:
+    """Why some values are conditional beyond unknown IPs: the flows tier policies leave
+    open (none without tiers)."""
+    if prep.tiers is None:
+        return ()
+    if not any(v.conditional for v in values) and not (ext and any(v.conditional for v in ext.values)):
+        return ()
+    return prep.tiers.warnings()
 
 
 def compute_connectivity(

@@ -7,9 +7,16 @@ external`` by the pod's egress alone. On that side only rules without peers (eve
 with an ipBlock holding the address can match — selector peers match pods only — and a
 named port never resolves on an external destination.
 
-Addresses are handled as *pieces*: the address line cut at every ipBlock boundary (and at
-``--pod-cidr``), so that no rule can tell two addresses of one piece apart and the answer for
-any address of a piece is the answer for the whole piece. `external_pieces` lists the pieces
+With tier policies the pod's side is the chain of `verifier.model.tiers` (Admin tier,
+NetworkPolicy, Baseline tier, allow): on an external address ``networks`` peers match by
+CIDR, ``nodes`` peers match the addresses of the selected Node objects, ``domainNames`` peers
+*may* match (the manifests do not say what a name resolves to: such verdicts are open and
+reported conditional), and pod selectors never match.
+
+Addresses are handled as *pieces*: the address line cut at every ipBlock boundary, tier
+``networks`` CIDR and selected node address (`tier_cut_ranges`), and at ``--pod-cidr``, so
+that no rule can tell two addresses of one piece apart and the answer for any address of a
+piece is the answer for the whole piece. `external_pieces` lists the pieces
 that hold an external address; `external_sides` evaluates many ports at once over them;
 `external_admission` does one port for representative address keys (used by the diff).
 """
@@ -21,8 +28,21 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from verifier.engine.bits import full, iter_bits
-from verifier.engine.columns import Prepared, ports_match_everywhere, rule_ports_match
-from verifier.model import AnalysisOptions, Cluster, Direction, IntervalSet, Protocol, Rule
+from verifier.engine.columns import (
+    Outcomes,
+    Prepared,
+    TierPrep,
+    WalkRule,
+    chain,
+    maybe_reason,
+    ports_match_everywhere,
+    rule_ports_match,
+    rule_walk,
+    tier_port_names,
+    tier_ports_everywhere,
+    tier_walk,
+)
+from verifier.model import AnalysisOptions, Cluster, Direction, IntervalSet, Protocol, Rule, TierPeer
 from verifier.model.ip import V4_SPACE, V6_SPACE, ip_key, same_family
 
 # (direction, policy index, rule index) -> bitset over addresses/pieces its peers match
@@ -137,7 +157,131 @@ def external_admission(
             found = cache[key] = _rule_addresses(policies[p].rules(direction)[r], addresses)
         return found
 
-    return _admission(prep, port, protocol, rule_bits, full(len(addresses)))
+    everything = full(len(addresses))
+    if prep.tiers is not None:
+
+        def ranges_bits(ranges: IntervalSet) -> int:
+            return sum(1 << i for i, key in enumerate(addresses) if key in ranges)
+
+        sides = _TierExternal(prep, prep.tiers, rule_bits, ranges_bits, everything)
+        classes = prep.part.classes
+        names = [
+            frozenset(n for n, proto, number in c.named_ports if proto is protocol and number == port)
+            for c in classes
+        ]
+        sides.start(port, protocol)
+        ingress = [sides.ingress(prep.in_pattern[k], names[k], k)[0] for k in range(len(classes))]
+        egress = [sides.egress(prep.eg_pattern[k], k)[0] for k in range(len(classes))]
+        return ingress, egress
+    return _admission(prep, port, protocol, rule_bits, everything)
+
+
+class _TierExternal:
+    """The chain of `verifier.model.tiers` on the pod's side of external flows, one port at
+    a time (`start`): bitsets over the external addresses or pieces of ``ranges_bits``."""
+
+    def __init__(
+        self,
+        prep: Prepared,
+        tiers: TierPrep,
+        rule_bits: RuleBits,
+        ranges_bits: Callable[[IntervalSet], int],
+        everything: int,
+    ) -> None:
+        self.prep = prep
+        self.tiers = tiers
+        self.grants = _Grants(prep, rule_bits, everything)
+        self.ranges_bits = ranges_bits
+        self.everything = everything
+        self.peers: dict[tuple[Direction, int, int], tuple[int, int]] = {}
+        self.walks: dict[tuple[Direction, int, frozenset[str]], Outcomes] = {}
+        self.port = 0
+        self.protocol = Protocol.TCP
+
+    def start(self, port: int, protocol: Protocol) -> None:
+        self.port, self.protocol = port, protocol
+        self.grants.start(port, protocol)
+        self.walks = {}
+
+    def peer(self, peer: TierPeer) -> tuple[int, int]:
+        if peer.networks is not None:
+            return self.ranges_bits(peer.network_ranges()), 0
+        if peer.nodes is not None:
+            keys = peer.node_addresses(self.tiers.nodes)
+            return self.ranges_bits(IntervalSet.of((ip_key(a), ip_key(a)) for a in keys)), 0
+        if peer.domain_names is not None:
+            return 0, self.everything
+        return 0, 0  # pod selectors match pods only
+
+    def rule_peers(self, direction: Direction, p: int, r: int) -> tuple[int, int]:
+        key = (direction, p, r)
+        found = self.peers.get(key)
+        if found is None:
+            sure = maybe = 0
+            for peer in self.tiers.policies[p].rules(direction)[r].peers:
+                s, m = self.peer(peer)
+                sure |= s
+                maybe |= m
+            found = self.peers[key] = (sure, maybe & ~sure)
+        return found
+
+    def walk(self, direction: Direction, p: int, names: frozenset[str]) -> Outcomes:
+        """Policy ``p``'s rules of ``direction`` on this port; ``names``: the destination
+        pod's names resolving to it (none for an external destination)."""
+        key = (direction, p, names)
+        found = self.walks.get(key)
+        if found is None:
+            policy = self.tiers.policies[p]
+            rules: list[WalkRule] = []
+            for r, rule in enumerate(policy.rules(direction)):
+                if tier_ports_everywhere(rule, self.port, self.protocol) or (
+                    names and tier_port_names(rule, self.protocol) & names
+                ):
+                    sure, maybe = self.rule_peers(direction, p, r)
+                    rules.append((rule.action, sure, maybe, maybe_reason(policy, rule)))
+            found = self.walks[key] = rule_walk(rules, self.everything)
+        return found
+
+    def _side(self, direction: Direction, pattern: int, names: frozenset[str], k: int) -> tuple[int, int]:
+        tiers, everything = self.tiers, self.everything
+        network_policy = None
+        if pattern:
+            grant = self.grants.grant(direction, pattern, names)
+            network_policy = (grant, grant)  # externals never depend on namespace labels
+
+        def walk_of(p: int) -> Outcomes:
+            return self.walk(direction, p, names)
+
+        sure, maybe = tiers.sure[k], tiers.maybe[k]
+        admin = tier_walk(tiers.admin, tiers.admin_labels, walk_of, sure, maybe, everything)
+
+        def baseline() -> Outcomes:
+            return tier_walk(tiers.baseline, tiers.baseline_labels, walk_of, sure, maybe, everything)
+
+        allow, deny, causes = chain(admin, network_policy, baseline, everything)
+        tiers.note(causes, allow & deny)
+        return everything & ~deny, allow
+
+    def ingress(self, pattern: int, names: frozenset[str], k: int) -> tuple[int, int]:
+        """(must, may) admit from the addresses to class ``k`` (ingress-isolated by ``pattern``)."""
+        return self._side(Direction.INGRESS, pattern, names, k)
+
+    def egress(self, pattern: int, k: int) -> tuple[int, int]:
+        """(must, may) send from class ``k`` to the addresses (a named port never resolves on
+        an external destination)."""
+        return self._side(Direction.EGRESS, pattern, frozenset(), k)
+
+
+def tier_cut_ranges(cluster: Cluster) -> list[tuple[int, int]]:
+    """The address ranges tier peers tell apart: every ``networks`` CIDR and every address of
+    a Node some ``nodes`` peer selects."""
+    out: list[tuple[int, int]] = []
+    for tp in cluster.tier_policies:
+        for rule in tp.ingress + tp.egress:
+            for peer in rule.peers:
+                out.extend(peer.network_ranges())
+                out.extend((ip_key(a), ip_key(a)) for a in peer.node_addresses(cluster.nodes))
+    return out
 
 
 # --------------------------------------------------------------------------------------------
@@ -162,8 +306,9 @@ class ExternalPieces:
 
 
 def external_families(cluster: Cluster, options: AnalysisOptions) -> tuple[int, ...]:
-    """The address families shown: those of some pod IP, ipBlock or ``--pod-cidr`` of the
-    input; IPv4 alone when the input names no address at all."""
+    """The address families shown: those of some pod IP, ipBlock, ``--pod-cidr``, tier
+    ``networks`` CIDR or selected node address of the input; IPv4 alone when the input names
+    no address at all."""
     found: set[int] = {ip.version for pod in cluster.pods for ip in pod.ips}
     found.update(net.version for net in options.pod_cidrs)
     for policy in cluster.policies:
@@ -171,13 +316,14 @@ def external_families(cluster: Cluster, options: AnalysisOptions) -> tuple[int, 
             for peer in rule.peers or ():
                 if peer.ip_block is not None:
                     found.add(peer.ip_block.cidr.version)
+    found.update(4 if lo < V6_SPACE[0] else 6 for lo, _ in tier_cut_ranges(cluster))
     return tuple(sorted(found)) or (4,)
 
 
 def external_pieces(cluster: Cluster, options: AnalysisOptions) -> ExternalPieces:
     """The external address space of ``cluster`` — every address of the shown families
     (`external_families`) that no pod has, outside ``--pod-cidr`` when it is given — cut at
-    every ipBlock boundary into pieces (`ExternalPieces`)."""
+    every ipBlock and tier boundary (`tier_cut_ranges`) into pieces (`ExternalPieces`)."""
     spaces = {4: V4_SPACE, 6: V6_SPACE}
     space = IntervalSet.of(spaces[f] for f in external_families(cluster, options))
     if options.pod_cidrs:
@@ -189,6 +335,8 @@ def external_pieces(cluster: Cluster, options: AnalysisOptions) -> ExternalPiece
                 if peer.ip_block is not None:
                     for lo, hi in peer.ip_block.ranges():
                         cuts.update((lo, hi + 1))
+    for lo, hi in tier_cut_ranges(cluster):
+        cuts.update((lo, hi + 1))
     points = sorted(cuts)
     taken = sorted({ip_key(ip) for pod in cluster.pods for ip in pod.ips})
     intervals: list[tuple[int, int]] = []
@@ -226,6 +374,10 @@ class ExternalSides:
     ingress_group: list[int]
     egress: list[list[int]]
     egress_group: list[int]
+    # With tiers ``ingress``/``egress`` are what must be allowed, these what may be (they
+    # differ where the manifests leave a verdict open: domainNames, same-priority conflicts).
+    ingress_may: list[list[int]] | None = None
+    egress_may: list[list[int]] | None = None
 
 
 def external_sides(
@@ -237,6 +389,14 @@ def external_sides(
     los = [lo for lo, _ in pieces.intervals]
     everything = full(len(los))
     cache: dict[tuple[Direction, int, int], int] = {}
+
+    def ranges_bits(ranges: IntervalSet) -> int:
+        acc = 0
+        for lo, hi in ranges:
+            # pieces are atomic: a piece starting inside the range lies inside it
+            i, j = bisect.bisect_left(los, lo), bisect.bisect_right(los, hi)
+            acc |= ((1 << (j - i)) - 1) << i
+        return acc
 
     def rule_bits(direction: Direction, p: int, r: int) -> int:
         key = (direction, p, r)
@@ -250,14 +410,15 @@ def external_sides(
         else:
             acc = 0
             for peer in rule.peers:
-                if peer.ip_block is None:
-                    continue
-                for lo, hi in peer.ip_block.ranges():
-                    # pieces are atomic: a piece starting inside the range lies inside it
-                    i, j = bisect.bisect_left(los, lo), bisect.bisect_right(los, hi)
-                    acc |= ((1 << (j - i)) - 1) << i
+                if peer.ip_block is not None:
+                    acc |= ranges_bits(peer.ip_block.ranges())
         cache[key] = acc
         return acc
+
+    if prep.tiers is not None:
+        return _tiered_external_sides(
+            prep, _TierExternal(prep, prep.tiers, rule_bits, ranges_bits, everything), ports
+        )
 
     in_index: dict[tuple[int, tuple[tuple[str, Protocol, int], ...]], int] = {}
     eg_index: dict[int, int] = {}
@@ -332,6 +493,60 @@ def external_sides(
     )
 
 
+def _tiered_external_sides(
+    prep: Prepared, sides: _TierExternal, ports: Sequence[tuple[int, Protocol]]
+) -> ExternalSides:
+    """`external_sides` with tier policies: groups also share the tier policies selecting
+    them, and each side says what it must and what it may allow."""
+    tiers = sides.tiers
+    classes = prep.part.classes
+    in_index: dict[tuple[int, tuple[tuple[str, Protocol, int], ...], int, int], int] = {}
+    eg_index: dict[tuple[int, int, int], int] = {}
+    ingress_group = [
+        in_index.setdefault(
+            (prep.in_pattern[k], cls.named_ports, tiers.sure[k], tiers.maybe[k]), len(in_index)
+        )
+        for k, cls in enumerate(classes)
+    ]
+    egress_group = [
+        eg_index.setdefault((prep.eg_pattern[k], tiers.sure[k], tiers.maybe[k]), len(eg_index))
+        for k in range(len(classes))
+    ]
+    # a representative class of every group (the tier walks need one)
+    in_class = {g: k for k, g in reversed(list(enumerate(ingress_group)))}
+    eg_class = {g: k for k, g in reversed(list(enumerate(egress_group)))}
+    ingress: list[list[int]] = []
+    ingress_may: list[list[int]] = []
+    egress: list[list[int]] = []
+    egress_may: list[list[int]] = []
+    for port, protocol in ports:
+        sides.start(port, protocol)
+        must_row: list[int] = []
+        may_row: list[int] = []
+        for (pattern, named, _, _), g in in_index.items():
+            names = frozenset(n for n, proto, number in named if proto is protocol and number == port)
+            must, may = sides.ingress(pattern, names, in_class[g])
+            must_row.append(must)
+            may_row.append(may)
+        ingress.append(must_row)
+        ingress_may.append(may_row)
+        must_row, may_row = [], []
+        for (pattern, _, _), g in eg_index.items():
+            must, may = sides.egress(pattern, eg_class[g])
+            must_row.append(must)
+            may_row.append(may)
+        egress.append(must_row)
+        egress_may.append(may_row)
+    return ExternalSides(
+        ingress=ingress,
+        ingress_group=ingress_group,
+        egress=egress,
+        egress_group=egress_group,
+        ingress_may=ingress_may,
+        egress_may=egress_may,
+    )
+
+
 __all__ = [
     "ExternalPieces",
     "ExternalSides",
@@ -339,4 +554,5 @@ __all__ = [
     "external_families",
     "external_pieces",
     "external_sides",
+    "tier_cut_ranges",
 ]

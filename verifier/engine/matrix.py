@@ -32,22 +32,43 @@ Addresses (the documented contract of ``MatrixResult``):
 - a pod reaching itself is allowed (not governed by policy) and never conditional; a
   replicated template (`Pod.replicated`) stands for two or more pods, so its diagonal cell is
   what two of its replicas get, like any two distinct pods of one class.
+Tier policies (AdminNetworkPolicy, BaselineAdminNetworkPolicy, ClusterNetworkPolicy; see
+`verifier.model.tiers`): each side is the chain Admin tier -> NetworkPolicy -> Baseline tier
+-> allow, evaluated per row with one bitset per outcome (`verifier.engine.columns.tier_walk`)
+into what the side *must* allow and what it *may* (they differ where a same-priority conflict
+or a domainNames peer leaves the verdict open, or a namespace's labels are unknown). An
+unknown IP then has one virtual column per signature it may take, so ``networks`` and
+ipBlocks are decided per column, and a cell is allowed iff every address must allow it,
+conditional iff some address may and it is not allowed — never "allowed" or "denied" when
+the manifests leave it open (`MatrixResult.warnings` says why).
 """
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import cast
 
 from verifier.engine.bits import from_indices, full, gather_columns, iter_bits, transpose
 from verifier.engine.classes import Family, Partition, equivalence_classes
 from verifier.engine.columns import (
+    Outcomes,
     Prepared,
+    TierPrep,
+    WalkRule,
     block_ranges,
+    chain,
+    maybe_reason,
     port_names,
     ports_match_everywhere,
     prepare,
     rule_ports_match,
+    rule_walk,
     space_cover,
+    tier_port_names,
+    tier_ports_everywhere,
+    tier_walk,
 )
 from verifier.model import (
     AnalysisOptions,
@@ -59,21 +80,33 @@ from verifier.results import MatrixResult
 
 
 def _fold(
-    rows: list[int], size: int, class_cols: list[dict[Family, list[int]]], families: tuple[Family, ...]
+    rows: list[int],
+    size: int,
+    class_cols: list[dict[Family, list[int]]],
+    families: tuple[Family, ...],
+    every: list[bool] | None = None,
 ) -> dict[Family, list[int]]:
     """Per family and class: the rows in which some of the class's columns of that family is set.
 
     The result is transposed (one bitset over the rows per class). "Some" is right for pods
-    with known IPs: a pod has all its addresses at once.
+    with known IPs: a pod has all its addresses at once. A class with ``every[k]`` (an
+    unknown IP over virtual columns, with tiers) folds with "every column" instead: its one
+    address may be any of them.
     """
     per_col = transpose(rows, size)
     out: dict[Family, list[int]] = {}
     for family in families:
         folded: list[int] = []
-        for per_family in class_cols:
-            acc = 0
-            for c in per_family.get(family, ()):
-                acc |= per_col[c]
+        for k, per_family in enumerate(class_cols):
+            cols = per_family.get(family, ())
+            if every is not None and every[k] and cols:
+                acc = full(len(rows))
+                for c in cols:
+                    acc &= per_col[c]
+            else:
+                acc = 0
+                for c in cols:
+                    acc |= per_col[c]
             folded.append(acc)
         out[family] = folded
     return out
@@ -92,46 +125,48 @@ class _Sides:
     in_rows: list[int]
     in_cover: list[dict[Family, tuple[bool, bool]]]
     in_row_of_class: list[int]
+    # With tiers: the rows of what each side *may* allow (``eg_rows``/``in_rows`` are what
+    # it must allow; they differ where the manifests leave a verdict open). No covers then:
+    # unknown IPs have virtual columns (`verifier.engine.columns`).
+    eg_may: list[int] | None = None
+    in_may: list[int] | None = None
 
 
-def _sides(prep: Prepared, port: int, protocol: Protocol) -> _Sides:
-    part = prep.part
-    n_classes = prep.n_classes
-    unknown = [c.ip_unknown for c in part.classes]
-    space = prep.space
-    columns, class_cols = prep.columns, prep.class_cols
-    everything = columns.everything
-    # Named ports of each class that resolve to exactly this port and protocol.
+def _port_names(prep: Prepared, port: int, protocol: Protocol) -> tuple[list[frozenset[str]], dict[str, int]]:
+    """Per class, its named ports that resolve to exactly ``port``/``protocol``; per such
+    name, the columns of the classes where it does."""
     names_of = [
         frozenset(name for name, proto, number in cls.named_ports if proto is protocol and number == port)
-        for cls in part.classes
+        for cls in prep.part.classes
     ]
     name_cols: dict[str, int] = {}
     for k, names in enumerate(names_of):
         if names:
             bits = 0
-            for cols in class_cols[k].values():
+            for cols in prep.class_cols[k].values():
                 for c in cols:
                     bits |= 1 << c
             for name in names:
                 name_cols[name] = name_cols.get(name, 0) | bits
+    return names_of, name_cols
+
+
+def _sides(prep: Prepared, port: int, protocol: Protocol) -> _Sides:
+    if prep.tiers is not None:
+        return _tiered_sides(prep, prep.tiers, port, protocol)
+    part = prep.part
+    n_classes = prep.n_classes
+    unknown = [c.ip_unknown for c in part.classes]
+    space = prep.space
+    columns = prep.columns
+    everything = columns.everything
+    # Named ports of each class that resolve to exactly this port and protocol.
+    names_of, name_cols = _port_names(prep, port, protocol)
     unknown_names = sorted({names_of[k] for k in range(n_classes) if unknown[k]}, key=sorted)
 
     # Egress: one row over destination columns per distinct set of isolating policies.
     eg_policies = prep.eg_policies
-    grants: list[int] = []
-    for p, policy in enumerate(eg_policies):
-        acc = 0
-        for r, rule in enumerate(policy.egress):
-            if ports_match_everywhere(rule, port, protocol):
-                ports_ok = everything
-            else:
-                ports_ok = 0
-                for name in port_names(rule, protocol):
-                    ports_ok |= name_cols.get(name, 0)
-            if ports_ok:
-                acc |= prep.rule_peers(Direction.EGRESS, p, r) & ports_ok
-        grants.append(acc)
+    grants = _np_egress_grants(prep, port, protocol, name_cols)
     eg_index: dict[int, int] = {}
     eg_rows: list[int] = []
     # Per row, per named-port set of unknown-IP destinations: how ipBlocks cover the pod space.
@@ -192,6 +227,163 @@ def _sides(prep: Prepared, port: int, protocol: Protocol) -> _Sides:
     )
 
 
+def _np_egress_grants(prep: Prepared, port: int, protocol: Protocol, name_cols: dict[str, int]) -> list[int]:
+    """Per egress-isolating NetworkPolicy: the destination columns its rules admit."""
+    everything = prep.columns.everything
+    grants: list[int] = []
+    for p, policy in enumerate(prep.eg_policies):
+        acc = 0
+        for r, rule in enumerate(policy.egress):
+            if ports_match_everywhere(rule, port, protocol):
+                ports_ok = everything
+            else:
+                ports_ok = 0
+                for name in port_names(rule, protocol):
+                    ports_ok |= name_cols.get(name, 0)
+            if ports_ok:
+                acc |= prep.rule_peers(Direction.EGRESS, p, r) & ports_ok
+        grants.append(acc)
+    return grants
+
+
+def _np_ingress_row(
+    prep: Prepared, pattern: int, port: int, protocol: Protocol, names: frozenset[str]
+) -> int:
+    """The source columns the ingress-isolating policies ``pattern`` admit to a destination
+    whose names resolving to the port are ``names``."""
+    row = 0
+    for p in iter_bits(pattern):
+        for r, rule in enumerate(prep.in_policies[p].ingress):
+            if rule_ports_match(rule, port, protocol, names):
+                row |= prep.rule_peers(Direction.INGRESS, p, r)
+    return row
+
+
+def _tiered_sides(prep: Prepared, tiers: TierPrep, port: int, protocol: Protocol) -> _Sides:
+    """`_sides` with tier policies: per side, the columns it must allow and those it may
+    (`verifier.engine.columns.chain`) — no covers, unknown IPs have virtual columns."""
+    n_classes = prep.n_classes
+    everything = prep.columns.everything
+    names_of, name_cols = _port_names(prep, port, protocol)
+    optimistic = prep.optimistic or prep
+
+    # Egress: a tier rule's named port resolves on the destination column.
+    eg_walks: dict[int, Outcomes] = {}
+
+    def eg_walk(p: int) -> Outcomes:
+        found = eg_walks.get(p)
+        if found is None:
+            policy = tiers.policies[p]
+            rules: list[WalkRule] = []
+            for r, rule in enumerate(policy.egress):
+                if tier_ports_everywhere(rule, port, protocol):
+                    ok = everything
+                else:
+                    ok = 0
+                    for name in tier_port_names(rule, protocol):
+                        ok |= name_cols.get(name, 0)
+                if ok:
+                    sure, maybe = tiers.rule_peers(Direction.EGRESS, p, r)
+                    rules.append((rule.action, sure & ok, maybe & ok, maybe_reason(policy, rule)))
+            found = eg_walks[p] = rule_walk(rules, everything)
+        return found
+
+    must_grants = _np_egress_grants(prep, port, protocol, name_cols)
+    may_grants = (
+        _np_egress_grants(optimistic, port, protocol, name_cols)
+        if prep.optimistic is not None
+        else must_grants
+    )
+    eg_index: dict[tuple[int, int, int], int] = {}
+    eg_rows: list[int] = []
+    eg_may: list[int] = []
+    eg_row_of_class: list[int] = []
+    for k in range(n_classes):
+        key = (prep.eg_pattern[k], tiers.sure[k], tiers.maybe[k])
+        if key not in eg_index:
+            eg_index[key] = len(eg_rows)
+            pattern, sure, maybe = key
+            network_policy = None
+            if pattern:
+                must = may = 0
+                for p in iter_bits(pattern):
+                    must |= must_grants[p]
+                    may |= may_grants[p]
+                network_policy = (must, may)
+            allow, deny = _tier_verdicts(tiers, eg_walk, network_policy, sure, maybe, everything)
+            eg_rows.append(everything & ~deny)
+            eg_may.append(allow)
+        eg_row_of_class.append(eg_index[key])
+
+    # Ingress: a tier rule's named port resolves on the destination, the pod judged.
+    in_walks: dict[tuple[int, frozenset[str]], Outcomes] = {}
+
+    def in_walk(p: int, names: frozenset[str]) -> Outcomes:
+        found = in_walks.get((p, names))
+        if found is None:
+            policy = tiers.policies[p]
+            rules: list[WalkRule] = []
+            for r, rule in enumerate(policy.ingress):
+                if tier_ports_everywhere(rule, port, protocol) or tier_port_names(rule, protocol) & names:
+                    sure, maybe = tiers.rule_peers(Direction.INGRESS, p, r)
+                    rules.append((rule.action, sure, maybe, maybe_reason(policy, rule)))
+            found = in_walks[(p, names)] = rule_walk(rules, everything)
+        return found
+
+    in_index: dict[tuple[int, frozenset[str], int, int], int] = {}
+    in_rows: list[int] = []
+    in_may: list[int] = []
+    in_row_of_class: list[int] = []
+    for k in range(n_classes):
+        in_key = (prep.in_pattern[k], names_of[k], tiers.sure[k], tiers.maybe[k])
+        if in_key not in in_index:
+            in_index[in_key] = len(in_rows)
+            pattern, names, sure, maybe = in_key
+            network_policy = None
+            if pattern:
+                must = _np_ingress_row(prep, pattern, port, protocol, names)
+                may = _np_ingress_row(optimistic, pattern, port, protocol, names) if prep.optimistic else must
+                network_policy = (must, may)
+            allow, deny = _tier_verdicts(
+                tiers, functools.partial(in_walk, names=names), network_policy, sure, maybe, everything
+            )
+            in_rows.append(everything & ~deny)
+            in_may.append(allow)
+        in_row_of_class.append(in_index[in_key])
+    return _Sides(
+        names_of=names_of,
+        unknown_names=[],
+        eg_rows=eg_rows,
+        eg_cover=[],
+        eg_row_of_class=eg_row_of_class,
+        in_rows=in_rows,
+        in_cover=[],
+        in_row_of_class=in_row_of_class,
+        eg_may=eg_may,
+        in_may=in_may,
+    )
+
+
+def _tier_verdicts(
+    tiers: TierPrep,
+    walk_of: Callable[[int], Outcomes],
+    network_policy: tuple[int, int] | None,
+    sure: int,
+    maybe: int,
+    everything: int,
+) -> tuple[int, int]:
+    """(ends one direction may allow, ends it may deny) for a pod whose subject the tier
+    policies ``sure``/``maybe`` select; the reasons of open ends are noted in ``tiers``."""
+    admin = tier_walk(tiers.admin, tiers.admin_labels, walk_of, sure, maybe, everything)
+
+    def baseline() -> Outcomes:
+        return tier_walk(tiers.baseline, tiers.baseline_labels, walk_of, sure, maybe, everything)
+
+    allow, deny, causes = chain(admin, network_policy, baseline, everything)
+    tiers.note(causes, allow & deny)
+    return allow, deny
+
+
 def class_rows(prep: Prepared, port: int, protocol: Protocol) -> tuple[list[int], list[int]]:
     """The class-level matrix on ``port``/``protocol``: (allowed rows, conditional rows).
 
@@ -200,6 +392,8 @@ def class_rows(prep: Prepared, port: int, protocol: Protocol) -> tuple[list[int]
     Namespaces whose labels are unknown make a cell conditional when some but not every label
     set allows it (`Prepared.optimistic`).
     """
+    if prep.tiers is not None:
+        return _tiered_class_rows(prep, port, protocol)
     if prep.optimistic is not None:
         every, cond_every = _class_rows(prep, port, protocol)
         some, cond_some = _class_rows(prep.optimistic, port, protocol)
@@ -314,6 +508,85 @@ def _class_rows(prep: Prepared, port: int, protocol: Protocol) -> tuple[list[int
     return allowed_rows, cond_rows
 
 
+def _tiered_class_rows(prep: Prepared, port: int, protocol: Protocol) -> tuple[list[int], list[int]]:
+    """`class_rows` with tier policies. Each side says per column what it must allow and what
+    it may (`_tiered_sides`); an unknown IP's virtual columns stand for its addresses. A cell
+    is allowed iff every address must allow it, conditional iff some address may but the
+    cell is not allowed — the address rules of the module docstring, applied twice."""
+    part = prep.part
+    n_classes = prep.n_classes
+    unknown = [c.ip_unknown for c in part.classes]
+    space_families = tuple(sorted(prep.space))
+    class_cols = prep.class_cols
+    size = prep.columns.size
+    families = prep.families
+    sides = _tiered_sides(prep, cast(TierPrep, prep.tiers), port, protocol)
+    assert sides.eg_may is not None and sides.in_may is not None
+    eg_row_of_class, in_row_of_class = sides.eg_row_of_class, sides.in_row_of_class
+    has = {f: from_indices((k for k, pf in enumerate(class_cols) if f in pf), n_classes) for f in families}
+
+    def egress(rows: list[int], every: bool) -> dict[Family, list[int]]:
+        """Per family and egress row: the destination classes (some / every address)."""
+        folded = _fold(rows, size, class_cols, families, unknown if every else None)
+        return {f: transpose(folded[f], len(rows)) for f in families}
+
+    def ingress(rows: list[int], every: bool) -> dict[Family, list[int]]:
+        """Per family and source class: the destination classes admitting it."""
+        folded = _fold(rows, size, class_cols, families, unknown if every else None)
+        return {f: gather_columns(folded[f], len(rows), in_row_of_class) for f in families}
+
+    e_must, i_must = egress(sides.eg_rows, False), ingress(sides.in_rows, False)
+    e_may, i_may = egress(sides.eg_may, False), ingress(sides.in_may, False)
+    if any(unknown):
+        e_every, i_every = egress(sides.eg_rows, True), ingress(sides.in_rows, True)
+    else:
+        e_every, i_every = e_must, i_must
+
+    all_classes = full(n_classes)
+    unknown_mask = from_indices((k for k in range(n_classes) if unknown[k]), n_classes)
+    known_mask = all_classes & ~unknown_mask
+    allowed_rows: list[int] = []
+    cond_rows: list[int] = []
+    for a in range(n_classes):
+        e = eg_row_of_class[a]
+        own = class_cols[a].keys()
+        if not unknown[a]:
+            levels = []
+            for e_some, i_some in ((e_must, i_must), (e_may, i_may)):
+                acc = common = e_any = i_any = 0
+                for f in families:
+                    e_any |= e_some[f][e]
+                    i_any |= i_some[f][a]
+                for f in own:
+                    acc |= has[f] & e_some[f][e] & i_some[f][a]
+                    common |= has[f]
+                levels.append(((acc | (e_any & i_any & ~common)) & known_mask, i_any))
+            (must_k, i_any_must), (may_k, i_any_may) = levels
+            must_u, may_u = unknown_mask, 0
+            for f in space_families:
+                must_u &= e_every[f][e] & (i_must[f][a] if f in own else i_any_must)
+                may_u |= e_may[f][e] & (i_may[f][a] if f in own else i_any_may)
+            must = must_k | must_u
+            may = may_k | (may_u & unknown_mask)
+        else:
+            e_any_must = e_any_may = 0
+            for f in families:
+                e_any_must |= e_must[f][e]
+                e_any_may |= e_may[f][e]
+            must_k, may_k = known_mask, 0
+            must_u, may_u = unknown_mask, 0
+            for f in space_families:
+                must_k &= i_every[f][a] & ((has[f] & e_must[f][e]) | (~has[f] & e_any_must))
+                may_k |= i_may[f][a] & ((has[f] & e_may[f][e]) | (~has[f] & e_any_may))
+                must_u &= e_every[f][e] & i_every[f][a]
+                may_u |= e_may[f][e] & i_may[f][a]
+            must = must_k | must_u
+            may = (may_k & known_mask) | (may_u & unknown_mask)
+        allowed_rows.append(must & all_classes)
+        cond_rows.append(may & ~must & all_classes)
+    return allowed_rows, cond_rows
+
+
 def class_columns(prep: Prepared, port: int, protocol: Protocol) -> tuple[list[int], list[int], list[int]]:
     """The class-level relation on ``port``/``protocol``, destination-major and deduplicated:
     (column id of each destination class, allowed source classes of each column, conditional
@@ -336,9 +609,11 @@ def class_columns(prep: Prepared, port: int, protocol: Protocol) -> tuple[list[i
         not prep.space
         and prep.columns.size == n_classes
         and len(prep.families) <= 1
-        and prep.optimistic is None
+        and (prep.optimistic is None or prep.tiers is not None)
     ):
         sides = _sides(prep, port, protocol)
+        if sides.eg_may is not None and sides.in_may is not None:
+            return _tiered_direct_columns(sides, n_classes)
         members: list[list[int]] = [[] for _ in sides.eg_rows]
         for a, e in enumerate(sides.eg_row_of_class):
             members[e].append(a)
@@ -377,6 +652,47 @@ def class_columns(prep: Prepared, port: int, protocol: Protocol) -> tuple[list[i
     return column_of, allowed, cond
 
 
+def _tiered_direct_columns(sides: _Sides, n_classes: int) -> tuple[list[int], list[int], list[int]]:
+    """The direct path of `class_columns` with tiers: the same per destination, once for
+    what must be allowed and once for what may be."""
+    assert sides.eg_may is not None and sides.in_may is not None
+    members: list[list[int]] = [[] for _ in sides.eg_rows]
+    for a, e in enumerate(sides.eg_row_of_class):
+        members[e].append(a)
+    sources_of_row = [from_indices(m, n_classes) for m in members]
+    holding_must = transpose(sides.eg_rows, n_classes)
+    holding_may = transpose(sides.eg_may, n_classes)
+    unions: dict[int, int] = {}
+
+    def union(holding: int) -> int:
+        found = unions.get(holding)
+        if found is None:
+            found = 0
+            for e in iter_bits(holding):
+                found |= sources_of_row[e]
+            unions[holding] = found
+        return found
+
+    index: dict[tuple[int, int, int], int] = {}
+    by_content: dict[tuple[int, int], int] = {}
+    allowed: list[int] = []
+    cond: list[int] = []
+    column_of: list[int] = []
+    for b in range(n_classes):
+        key = (sides.in_row_of_class[b], holding_must[b], holding_may[b])
+        c = index.get(key)
+        if c is None:
+            must = sides.in_rows[key[0]] & union(key[1])
+            may = sides.in_may[key[0]] & union(key[2])
+            content = (must, may & ~must)
+            c = index[key] = by_content.setdefault(content, len(allowed))
+            if c == len(allowed):
+                allowed.append(content[0])
+                cond.append(content[1])
+        column_of.append(c)
+    return column_of, allowed, cond
+
+
 def expand_to_pods(
     part: Partition, allowed_rows: list[int], cond_rows: list[int]
 ) -> tuple[tuple[int, ...], tuple[tuple[int, int], ...]]:
@@ -408,12 +724,14 @@ def compute_matrix(cluster: Cluster, port: int, protocol: Protocol, options: Ana
     prep = prepare(cluster, options, part)
     allowed_rows, cond_rows = class_rows(prep, port, protocol)
     rows, conditional = expand_to_pods(part, allowed_rows, cond_rows)
+    warnings = prep.tiers.warnings() if prep.tiers is not None and conditional else ()
     return MatrixResult(
         port=port,
         protocol=protocol,
         endpoints=tuple(p.key for p in part.pods),
         rows=rows,
         conditional=conditional,
+        warnings=warnings,
     )
 
 
