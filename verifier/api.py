@@ -83,7 +83,7 @@ from verifier.results import (
 )
 from verifier.spec import Expect, Property, SpecPeer, parse_port
 from verifier.spec import load_specs as _load_specs
-from verifier.spec.parse import _property as _validate_property
+from verifier.spec.parse import parse_property as _validate_property
 
 __all__ = [
     "AnalysisOptions",

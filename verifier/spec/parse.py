@@ -101,7 +101,9 @@ def _choice(ctx: Ctx, raw: dict[Any, Any], key: str, choices: dict[str, Any], he
     return found
 
 
-def _property(ctx: Ctx, value: Any, index: int, names: dict[str, Location]) -> Property | None:
+def parse_property(ctx: Ctx, value: Any, index: int, names: dict[str, Location]) -> Property | None:
+    """One property mapping (``properties[index]`` of a spec) validated exactly as spec files
+    are; problems go to ``ctx``'s diagnostics (the Python API builds properties through it)."""
     path = f"properties[{index}]"
     raw = checks.mapping(ctx, value, path, ctx.where)
     if raw is None:
@@ -174,7 +176,7 @@ def load_specs(paths: Sequence[str]) -> tuple[Property, ...]:
         items = checks.sequence(ctx, top.get("properties"), "properties", top)
         for i, item in enumerate(items or []):
             counts[doc.file] += 1
-            prop = _property(Ctx(diag, doc.file, "", ctx.at(top)), item, i, names)
+            prop = parse_property(Ctx(diag, doc.file, "", ctx.at(top)), item, i, names)
             if prop is not None:
                 out.append(prop)
     for file, count in counts.items():
