@@ -472,6 +472,52 @@ def chain(
     return admin.allow | (on & rest_allow), admin.deny | (on & rest_deny), causes
 
 
+class SideJudge:
+    """One direction on one port: the chain per pod, with the tiers' walks memoised per
+    subject (which tier policies select the pod) and destination names (``walk(p, names)``:
+    policy ``p``'s rules of the direction, given the names of the destination pod's ports
+    that resolve to the port)."""
+
+    def __init__(
+        self, tiers: TierPrep, walk: Callable[[int, frozenset[str]], Outcomes], everything: int
+    ) -> None:
+        self.tiers = tiers
+        self.walk = walk
+        self.everything = everything
+        self._admin: dict[tuple[frozenset[str], int, int], Outcomes] = {}
+        self._baseline: dict[tuple[frozenset[str], int, int], Outcomes] = {}
+
+    def _tier(self, tier: Tier, key: tuple[frozenset[str], int, int]) -> Outcomes:
+        cache = self._admin if tier is Tier.ADMIN else self._baseline
+        found = cache.get(key)
+        if found is None:
+            names, sure, maybe = key
+            tiers = self.tiers
+            levels, labels = (
+                (tiers.admin, tiers.admin_labels)
+                if tier is Tier.ADMIN
+                else (tiers.baseline, tiers.baseline_labels)
+            )
+            found = cache[key] = tier_walk(
+                levels, labels, lambda p: self.walk(p, names), sure, maybe, self.everything
+            )
+        return found
+
+    def verdicts(
+        self, network_policy: tuple[int, int] | None, names: frozenset[str], sure: int, maybe: int
+    ) -> tuple[int, int]:
+        """(ends the direction may allow, ends it may deny) for a pod selected by the tier
+        policies ``sure``/``maybe`` and judged by ``network_policy`` (see `chain`); the
+        reasons of open ends are noted in the `TierPrep`."""
+        key = (names, sure, maybe)
+        admin = self._tier(Tier.ADMIN, key)
+        allow, deny, causes = chain(
+            admin, network_policy, lambda: self._tier(Tier.BASELINE, key), self.everything
+        )
+        self.tiers.note(causes, allow & deny)
+        return allow, deny
+
+
 def tier_ports_everywhere(rule: TierRule, port: int, protocol: Protocol) -> bool:
     """The rule's ports match this port whatever the destination (no named port needed)."""
     if rule.ports is None:
@@ -597,6 +643,7 @@ __all__ = [
     "NO_TIER",
     "Outcomes",
     "Prepared",
+    "SideJudge",
     "TierPrep",
     "WalkRule",
     "block_ranges",

@@ -24,6 +24,7 @@ that hold an external address; `external_sides` evaluates many ports at once ove
 from __future__ import annotations
 
 import bisect
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -31,16 +32,15 @@ from verifier.engine.bits import full, iter_bits
 from verifier.engine.columns import (
     Outcomes,
     Prepared,
+    SideJudge,
     TierPrep,
     WalkRule,
-    chain,
     maybe_reason,
     ports_match_everywhere,
     rule_ports_match,
     rule_walk,
     tier_port_names,
     tier_ports_everywhere,
-    tier_walk,
 )
 from verifier.model import AnalysisOptions, Cluster, Direction, IntervalSet, Protocol, Rule, TierPeer
 from verifier.model.ip import V4_SPACE, V6_SPACE, ip_key, same_family
@@ -158,50 +158,45 @@ def external_admission(
         return found
 
     everything = full(len(addresses))
-    if prep.tiers is not None:
-
-        def ranges_bits(ranges: IntervalSet) -> int:
-            return sum(1 << i for i, key in enumerate(addresses) if key in ranges)
-
-        sides = _TierExternal(prep, prep.tiers, rule_bits, ranges_bits, everything)
-        classes = prep.part.classes
-        names = [
-            frozenset(n for n, proto, number in c.named_ports if proto is protocol and number == port)
-            for c in classes
-        ]
-        sides.start(port, protocol)
-        ingress = [sides.ingress(prep.in_pattern[k], names[k], k)[0] for k in range(len(classes))]
-        egress = [sides.egress(prep.eg_pattern[k], k)[0] for k in range(len(classes))]
+    ingress, egress = _admission(prep, port, protocol, rule_bits, everything)
+    if prep.tiers is None:
         return ingress, egress
-    return _admission(prep, port, protocol, rule_bits, everything)
+
+    def ranges_bits(ranges: IntervalSet) -> int:
+        return sum(1 << i for i, key in enumerate(addresses) if key in ranges)
+
+    tiered = _TierExternal(prep.tiers, ranges_bits, everything)
+    tiered.start(port, protocol)
+    for k, cls in enumerate(prep.part.classes):
+        names = frozenset(n for n, proto, number in cls.named_ports if proto is protocol and number == port)
+        in_np = (ingress[k], ingress[k]) if prep.in_pattern[k] else None
+        eg_np = (egress[k], egress[k]) if prep.eg_pattern[k] else None
+        ingress[k] = tiered.verdicts(Direction.INGRESS, in_np, names, k)[0]
+        egress[k] = tiered.verdicts(Direction.EGRESS, eg_np, frozenset(), k)[0]
+    return ingress, egress
 
 
 class _TierExternal:
     """The chain of `verifier.model.tiers` on the pod's side of external flows, one port at
     a time (`start`): bitsets over the external addresses or pieces of ``ranges_bits``."""
 
-    def __init__(
-        self,
-        prep: Prepared,
-        tiers: TierPrep,
-        rule_bits: RuleBits,
-        ranges_bits: Callable[[IntervalSet], int],
-        everything: int,
-    ) -> None:
-        self.prep = prep
+    def __init__(self, tiers: TierPrep, ranges_bits: Callable[[IntervalSet], int], everything: int) -> None:
         self.tiers = tiers
-        self.grants = _Grants(prep, rule_bits, everything)
         self.ranges_bits = ranges_bits
         self.everything = everything
         self.peers: dict[tuple[Direction, int, int], tuple[int, int]] = {}
         self.walks: dict[tuple[Direction, int, frozenset[str]], Outcomes] = {}
         self.port = 0
         self.protocol = Protocol.TCP
+        self.judges: dict[Direction, SideJudge] = {}
 
     def start(self, port: int, protocol: Protocol) -> None:
         self.port, self.protocol = port, protocol
-        self.grants.start(port, protocol)
         self.walks = {}
+        self.judges = {
+            direction: SideJudge(self.tiers, functools.partial(self.walk, direction), self.everything)
+            for direction in Direction
+        }
 
     def peer(self, peer: TierPeer) -> tuple[int, int]:
         if peer.networks is not None:
@@ -242,34 +237,17 @@ class _TierExternal:
             found = self.walks[key] = rule_walk(rules, self.everything)
         return found
 
-    def _side(self, direction: Direction, pattern: int, names: frozenset[str], k: int) -> tuple[int, int]:
-        tiers, everything = self.tiers, self.everything
-        network_policy = None
-        if pattern:
-            grant = self.grants.grant(direction, pattern, names)
-            network_policy = (grant, grant)  # externals never depend on namespace labels
-
-        def walk_of(p: int) -> Outcomes:
-            return self.walk(direction, p, names)
-
-        sure, maybe = tiers.sure[k], tiers.maybe[k]
-        admin = tier_walk(tiers.admin, tiers.admin_labels, walk_of, sure, maybe, everything)
-
-        def baseline() -> Outcomes:
-            return tier_walk(tiers.baseline, tiers.baseline_labels, walk_of, sure, maybe, everything)
-
-        allow, deny, causes = chain(admin, network_policy, baseline, everything)
-        tiers.note(causes, allow & deny)
-        return everything & ~deny, allow
-
-    def ingress(self, pattern: int, names: frozenset[str], k: int) -> tuple[int, int]:
-        """(must, may) admit from the addresses to class ``k`` (ingress-isolated by ``pattern``)."""
-        return self._side(Direction.INGRESS, pattern, names, k)
-
-    def egress(self, pattern: int, k: int) -> tuple[int, int]:
-        """(must, may) send from class ``k`` to the addresses (a named port never resolves on
-        an external destination)."""
-        return self._side(Direction.EGRESS, pattern, frozenset(), k)
+    def verdicts(
+        self, direction: Direction, network_policy: tuple[int, int] | None, names: frozenset[str], k: int
+    ) -> tuple[int, int]:
+        """(must, may) on this port for class ``k`` in ``direction``: what it admits from the
+        addresses (ingress; ``names``: its ports resolving to the port) or sends to them
+        (egress: a named port never resolves on an external destination, ``names`` empty).
+        ``network_policy``: what its isolating NetworkPolicies admit (None: not isolated)."""
+        allow, deny = self.judges[direction].verdicts(
+            network_policy, names, self.tiers.sure[k], self.tiers.maybe[k]
+        )
+        return self.everything & ~deny, allow
 
 
 def tier_cut_ranges(cluster: Cluster) -> list[tuple[int, int]]:
@@ -415,11 +393,6 @@ def external_sides(
         cache[key] = acc
         return acc
 
-    if prep.tiers is not None:
-        return _tiered_external_sides(
-            prep, _TierExternal(prep, prep.tiers, rule_bits, ranges_bits, everything), ports
-        )
-
     in_index: dict[tuple[int, tuple[tuple[str, Protocol, int], ...]], int] = {}
     eg_index: dict[int, int] = {}
     ingress_group = [
@@ -488,51 +461,65 @@ def external_sides(
                 acc |= eg_numeric[p]
             out_row.append(acc)
         egress.append(out_row)
-    return ExternalSides(
+    np_sides = ExternalSides(
         ingress=ingress, ingress_group=ingress_group, egress=egress, egress_group=egress_group
     )
+    if prep.tiers is None:
+        return np_sides
+    return _tiered_external_sides(prep, np_sides, _TierExternal(prep.tiers, ranges_bits, everything), ports)
 
 
 def _tiered_external_sides(
-    prep: Prepared, sides: _TierExternal, ports: Sequence[tuple[int, Protocol]]
+    prep: Prepared, np_sides: ExternalSides, sides: _TierExternal, ports: Sequence[tuple[int, Protocol]]
 ) -> ExternalSides:
-    """`external_sides` with tier policies: groups also share the tier policies selecting
-    them, and each side says what it must and what it may allow."""
+    """`external_sides` with tier policies, around its NetworkPolicy answer ``np_sides``:
+    groups are also told apart by the tier policies selecting them (and, for ingress, by
+    being isolated at all), and each side says what it must and what it may allow."""
     tiers = sides.tiers
     classes = prep.part.classes
-    in_index: dict[tuple[int, tuple[tuple[str, Protocol, int], ...], int, int], int] = {}
-    eg_index: dict[tuple[int, int, int], int] = {}
+    in_index: dict[tuple[int, bool, int, int], int] = {}
+    eg_index: dict[tuple[int, bool, int, int], int] = {}
     ingress_group = [
         in_index.setdefault(
-            (prep.in_pattern[k], cls.named_ports, tiers.sure[k], tiers.maybe[k]), len(in_index)
+            (np_sides.ingress_group[k], bool(prep.in_pattern[k]), tiers.sure[k], tiers.maybe[k]),
+            len(in_index),
         )
-        for k, cls in enumerate(classes)
-    ]
-    egress_group = [
-        eg_index.setdefault((prep.eg_pattern[k], tiers.sure[k], tiers.maybe[k]), len(eg_index))
         for k in range(len(classes))
     ]
-    # a representative class of every group (the tier walks need one)
+    egress_group = [
+        eg_index.setdefault(
+            (np_sides.egress_group[k], bool(prep.eg_pattern[k]), tiers.sure[k], tiers.maybe[k]), len(eg_index)
+        )
+        for k in range(len(classes))
+    ]
+    # a representative class of every group (its named ports, its subject)
     in_class = {g: k for k, g in reversed(list(enumerate(ingress_group)))}
     eg_class = {g: k for k, g in reversed(list(enumerate(egress_group)))}
     ingress: list[list[int]] = []
     ingress_may: list[list[int]] = []
     egress: list[list[int]] = []
     egress_may: list[list[int]] = []
-    for port, protocol in ports:
+    for i, (port, protocol) in enumerate(ports):
         sides.start(port, protocol)
         must_row: list[int] = []
         may_row: list[int] = []
-        for (pattern, named, _, _), g in in_index.items():
-            names = frozenset(n for n, proto, number in named if proto is protocol and number == port)
-            must, may = sides.ingress(pattern, names, in_class[g])
+        for (np_group, isolated, _, _), g in in_index.items():
+            k = in_class[g]
+            names = frozenset(
+                n for n, proto, number in classes[k].named_ports if proto is protocol and number == port
+            )
+            grant = np_sides.ingress[i][np_group]
+            must, may = sides.verdicts(Direction.INGRESS, (grant, grant) if isolated else None, names, k)
             must_row.append(must)
             may_row.append(may)
         ingress.append(must_row)
         ingress_may.append(may_row)
         must_row, may_row = [], []
-        for (pattern, _, _), g in eg_index.items():
-            must, may = sides.egress(pattern, eg_class[g])
+        for (np_group, isolated, _, _), g in eg_index.items():
+            grant = np_sides.egress[i][np_group]
+            must, may = sides.verdicts(
+                Direction.EGRESS, (grant, grant) if isolated else None, frozenset(), eg_class[g]
+            )
             must_row.append(must)
             may_row.append(may)
         egress.append(must_row)

@@ -45,8 +45,6 @@ the manifests leave it open (`MatrixResult.warnings` says why).
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import cast
 
@@ -55,10 +53,10 @@ from verifier.engine.classes import Family, Partition, equivalence_classes
 from verifier.engine.columns import (
     Outcomes,
     Prepared,
+    SideJudge,
     TierPrep,
     WalkRule,
     block_ranges,
-    chain,
     maybe_reason,
     port_names,
     ports_match_everywhere,
@@ -68,7 +66,6 @@ from verifier.engine.columns import (
     space_cover,
     tier_port_names,
     tier_ports_everywhere,
-    tier_walk,
 )
 from verifier.model import (
     AnalysisOptions,
@@ -270,7 +267,7 @@ def _tiered_sides(prep: Prepared, tiers: TierPrep, port: int, protocol: Protocol
     # Egress: a tier rule's named port resolves on the destination column.
     eg_walks: dict[int, Outcomes] = {}
 
-    def eg_walk(p: int) -> Outcomes:
+    def eg_walk(p: int, _: frozenset[str]) -> Outcomes:
         found = eg_walks.get(p)
         if found is None:
             policy = tiers.policies[p]
@@ -294,6 +291,7 @@ def _tiered_sides(prep: Prepared, tiers: TierPrep, port: int, protocol: Protocol
         if prep.optimistic is not None
         else must_grants
     )
+    eg_judge = SideJudge(tiers, eg_walk, everything)
     eg_index: dict[tuple[int, int, int], int] = {}
     eg_rows: list[int] = []
     eg_may: list[int] = []
@@ -310,7 +308,7 @@ def _tiered_sides(prep: Prepared, tiers: TierPrep, port: int, protocol: Protocol
                     must |= must_grants[p]
                     may |= may_grants[p]
                 network_policy = (must, may)
-            allow, deny = _tier_verdicts(tiers, eg_walk, network_policy, sure, maybe, everything)
+            allow, deny = eg_judge.verdicts(network_policy, frozenset(), sure, maybe)
             eg_rows.append(everything & ~deny)
             eg_may.append(allow)
         eg_row_of_class.append(eg_index[key])
@@ -330,6 +328,8 @@ def _tiered_sides(prep: Prepared, tiers: TierPrep, port: int, protocol: Protocol
             found = in_walks[(p, names)] = rule_walk(rules, everything)
         return found
 
+    in_judge = SideJudge(tiers, in_walk, everything)
+    np_rows: dict[tuple[int, frozenset[str]], tuple[int, int]] = {}
     in_index: dict[tuple[int, frozenset[str], int, int], int] = {}
     in_rows: list[int] = []
     in_may: list[int] = []
@@ -341,12 +341,16 @@ def _tiered_sides(prep: Prepared, tiers: TierPrep, port: int, protocol: Protocol
             pattern, names, sure, maybe = in_key
             network_policy = None
             if pattern:
-                must = _np_ingress_row(prep, pattern, port, protocol, names)
-                may = _np_ingress_row(optimistic, pattern, port, protocol, names) if prep.optimistic else must
-                network_policy = (must, may)
-            allow, deny = _tier_verdicts(
-                tiers, functools.partial(in_walk, names=names), network_policy, sure, maybe, everything
-            )
+                network_policy = np_rows.get((pattern, names))
+                if network_policy is None:
+                    must = _np_ingress_row(prep, pattern, port, protocol, names)
+                    may = (
+                        _np_ingress_row(optimistic, pattern, port, protocol, names)
+                        if prep.optimistic
+                        else must
+                    )
+                    network_policy = np_rows[(pattern, names)] = (must, may)
+            allow, deny = in_judge.verdicts(network_policy, names, sure, maybe)
             in_rows.append(everything & ~deny)
             in_may.append(allow)
         in_row_of_class.append(in_index[in_key])
@@ -362,26 +366,6 @@ def _tiered_sides(prep: Prepared, tiers: TierPrep, port: int, protocol: Protocol
         eg_may=eg_may,
         in_may=in_may,
     )
-
-
-def _tier_verdicts(
-    tiers: TierPrep,
-    walk_of: Callable[[int], Outcomes],
-    network_policy: tuple[int, int] | None,
-    sure: int,
-    maybe: int,
-    everything: int,
-) -> tuple[int, int]:
-    """(ends one direction may allow, ends it may deny) for a pod whose subject the tier
-    policies ``sure``/``maybe`` select; the reasons of open ends are noted in ``tiers``."""
-    admin = tier_walk(tiers.admin, tiers.admin_labels, walk_of, sure, maybe, everything)
-
-    def baseline() -> Outcomes:
-        return tier_walk(tiers.baseline, tiers.baseline_labels, walk_of, sure, maybe, everything)
-
-    allow, deny, causes = chain(admin, network_policy, baseline, everything)
-    tiers.note(causes, allow & deny)
-    return allow, deny
 
 
 def class_rows(prep: Prepared, port: int, protocol: Protocol) -> tuple[list[int], list[int]]:
