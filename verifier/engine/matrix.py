@@ -509,19 +509,31 @@ def _tiered_class_rows(prep: Prepared, port: int, protocol: Protocol) -> tuple[l
     eg_row_of_class, in_row_of_class = sides.eg_row_of_class, sides.in_row_of_class
     has = {f: from_indices((k for k, pf in enumerate(class_cols) if f in pf), n_classes) for f in families}
 
+    one_column = size == n_classes  # column k is class k: folding is the identity
+
     def egress(rows: list[int], every: bool) -> dict[Family, list[int]]:
         """Per family and egress row: the destination classes (some / every address)."""
+        if one_column:
+            return {f: [row & has[f] for row in rows] for f in families}
         folded = _fold(rows, size, class_cols, families, unknown if every else None)
         return {f: transpose(folded[f], len(rows)) for f in families}
 
     def ingress(rows: list[int], every: bool) -> dict[Family, list[int]]:
         """Per family and source class: the destination classes admitting it."""
+        if one_column:
+            by_source = transpose([rows[g] for g in in_row_of_class], n_classes)
+            return {
+                f: [by_source[a] if f in class_cols[a] else 0 for a in range(n_classes)] for f in families
+            }
         folded = _fold(rows, size, class_cols, families, unknown if every else None)
         return {f: gather_columns(folded[f], len(rows), in_row_of_class) for f in families}
 
     e_must, i_must = egress(sides.eg_rows, False), ingress(sides.in_rows, False)
-    e_may, i_may = egress(sides.eg_may, False), ingress(sides.in_may, False)
-    if any(unknown):
+    if sides.eg_may == sides.eg_rows and sides.in_may == sides.in_rows:
+        e_may, i_may = e_must, i_must  # every verdict of this port is decided
+    else:
+        e_may, i_may = egress(sides.eg_may, False), ingress(sides.in_may, False)
+    if any(unknown) and not one_column:
         e_every, i_every = egress(sides.eg_rows, True), ingress(sides.in_rows, True)
     else:
         e_every, i_every = e_must, i_must
@@ -596,8 +608,9 @@ def class_columns(prep: Prepared, port: int, protocol: Protocol) -> tuple[list[i
         and (prep.optimistic is None or prep.tiers is not None)
     ):
         sides = _sides(prep, port, protocol)
-        if sides.eg_may is not None and sides.in_may is not None:
+        if sides.eg_may is not None and (sides.eg_may != sides.eg_rows or sides.in_may != sides.in_rows):
             return _tiered_direct_columns(sides, n_classes)
+        # without tiers, or every verdict of this port decided: the rows are the allowed ones
         members: list[list[int]] = [[] for _ in sides.eg_rows]
         for a, e in enumerate(sides.eg_row_of_class):
             members[e].append(a)
