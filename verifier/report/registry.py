@@ -16,6 +16,7 @@ gate        text json
 lint        text json sarif markdown
 exposure    text json
 init        yaml
+probe       script yaml
 ==========  ==============================================
 """
 
@@ -35,6 +36,7 @@ from verifier.results import (
     GateResult,
     LintReport,
     MatrixResult,
+    ProbePlan,
     StarterSpec,
 )
 
@@ -263,6 +265,18 @@ def _init_yaml(result: StarterSpec, out: TextIO, options: RenderOptions) -> None
     write_starter(result, out)
 
 
+def _probe_script(plan: ProbePlan, out: TextIO, options: RenderOptions) -> None:
+    from verifier.report.probe import write_probe_script
+
+    write_probe_script(plan, out)
+
+
+def _probe_yaml(plan: ProbePlan, out: TextIO, options: RenderOptions) -> None:
+    from verifier.report.probe import write_probe_yaml
+
+    write_probe_yaml(plan, out)
+
+
 _CHECK: dict[str, Writer] = {
     "text": _check_text,
     "json": _check_json,
@@ -292,6 +306,8 @@ WRITERS: dict[tuple[str, str], Writer] = {
     ("exposure", "text"): _exposure_text,
     ("exposure", "json"): _exposure_json,
     ("init", "yaml"): _init_yaml,
+    ("probe", "script"): _probe_script,
+    ("probe", "yaml"): _probe_yaml,
 }
 
 # Formats whose writer needs more than the result of the bare query: the new rules that allow

@@ -9,6 +9,7 @@ every name from here; the modules say where each lives:
 - `verifier.results.explain`: ``explain``'s chain of checks behind one flow;
 - `verifier.results.regions`: sets of flows as regions — ``diff``, the gate, ``exposure``;
 - `verifier.results.lint`: lint findings and reports;
+- `verifier.results.probe`: ``probe``'s plan (probes, the pods and namespaces it creates);
 - `verifier.results.connectivity` and `verifier.results.bits`: the connectivity relation
   (``matrix`` without ``--port``, docs/matrix.md) and the bitset helpers it and its views use.
 """
@@ -47,6 +48,15 @@ from verifier.results.lint import (
     Severity,
     finding_fingerprint,
 )
+from verifier.results.probe import (
+    Expectation,
+    Probe,
+    ProbeEnd,
+    ProbeEndKind,
+    ProbeNamespace,
+    ProbePlan,
+    ProbePod,
+)
 from verifier.results.regions import (
     AddressRange,
     DiffResult,
@@ -82,6 +92,7 @@ __all__ = [
     "Endpoint",
     "EndpointKind",
     "EndpointSet",
+    "Expectation",
     "Explanation",
     "ExposureResult",
     "ExternalConnectivity",
@@ -96,6 +107,12 @@ __all__ = [
     "PodGroup",
     "PolicyCheck",
     "PortCheck",
+    "Probe",
+    "ProbeEnd",
+    "ProbeEndKind",
+    "ProbeNamespace",
+    "ProbePlan",
+    "ProbePod",
     "PropertyResult",
     "RegionList",
     "RegionStatus",
