@@ -319,8 +319,9 @@ def test_documented_command_runs(doc: Documented, tmp_path: Path, monkeypatch: p
     outside = [p for p in input_paths(doc.argv) if Path(p).is_absolute() or not (ROOT / p).exists()]
     assert not outside, f"{doc.where}: reads files that are not in the repository: {outside}"
     shown = verdicts(doc.shown)
-    # matrix shows a relation, init writes a spec (tests/cli/test_init.py checks it): no verdicts
-    assert shown or doc.argv[0] in ("matrix", "init"), (
+    # matrix shows a relation, init writes a spec (tests/cli/test_init.py checks it), probe a
+    # script (tests/report/test_probe_script.py runs it): no verdicts
+    assert shown or doc.argv[0] in ("matrix", "init", "probe"), (
         f"{doc.where}: the docs show no verdict (see the top of this section)"
     )
 
