@@ -557,7 +557,11 @@ def test_external_ranges_equal_the_oracle(cluster: Cluster, space: list[str], rn
     options = AnalysisOptions(pod_cidrs=tuple(parse_network(c) for c in space))
     conn = compute_connectivity(cluster, options, external=True)
     assert conn.external is not None
-    probes = {proto: _probe_ports(cluster, conn.external.values, proto, rnd) for proto in PROTOCOLS}
+    # a few ports of every protocol: both ends, and a sample of the boundaries
+    probes = {}
+    for proto in PROTOCOLS:
+        ports = _probe_ports(cluster, conn.external.values, proto, rnd)
+        probes[proto] = sorted({1, PORT_MAX, *rnd.sample(ports, min(len(ports), 6))})
     _assert_external(conn, cluster, options, probes)
 
 
