@@ -9,6 +9,7 @@ every name from here; the modules say where each lives:
 - `verifier.results.explain`: ``explain``'s chain of checks behind one flow;
 - `verifier.results.regions`: sets of flows as regions — ``diff``, the gate, ``exposure``;
 - `verifier.results.lint`: lint findings and reports;
+- `verifier.results.fix`: ``fix``'s candidate edits (JSON patches) and their proofs;
 - `verifier.results.probe`: ``probe``'s plan (probes, the pods and namespaces it creates);
 - `verifier.results.connectivity` and `verifier.results.bits`: the connectivity relation
   (``matrix`` without ``--port``, docs/matrix.md) and the bitset helpers it and its views use.
@@ -32,6 +33,7 @@ from verifier.results.explain import (
     TierPolicyCheck,
     TierRuleCheck,
 )
+from verifier.results.fix import EditKind, Fix, FixEdit, FixReport, FixStatus, PatchOp, PropertyFix
 from verifier.results.flows import (
     AnyRuleRef,
     Decision,
@@ -89,6 +91,7 @@ __all__ = [
     "Decision",
     "DiffResult",
     "DirectionDecision",
+    "EditKind",
     "Endpoint",
     "EndpointKind",
     "EndpointSet",
@@ -97,12 +100,17 @@ __all__ = [
     "ExposureResult",
     "ExternalConnectivity",
     "Finding",
+    "Fix",
+    "FixEdit",
+    "FixReport",
+    "FixStatus",
     "Flow",
     "FlowRegion",
     "GateResult",
     "GateStep",
     "LintReport",
     "MatrixResult",
+    "PatchOp",
     "PeerCheck",
     "PodGroup",
     "PolicyCheck",
@@ -113,6 +121,7 @@ __all__ = [
     "ProbeNamespace",
     "ProbePlan",
     "ProbePod",
+    "PropertyFix",
     "PropertyResult",
     "RegionList",
     "RegionStatus",
