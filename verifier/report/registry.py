@@ -16,6 +16,7 @@ gate        text json
 lint        text json sarif markdown
 exposure    text json
 init        yaml
+fix         text json
 probe       script yaml
 ==========  ==============================================
 """
@@ -33,6 +34,7 @@ from verifier.results import (
     DiffResult,
     Explanation,
     ExposureResult,
+    FixReport,
     GateResult,
     LintReport,
     MatrixResult,
@@ -265,6 +267,25 @@ def _init_yaml(result: StarterSpec, out: TextIO, options: RenderOptions) -> None
     write_starter(result, out)
 
 
+def _fix_text(report: FixReport, out: TextIO, options: RenderOptions) -> None:
+    from verifier.report.fix import render_fix, summary
+
+    if options.quiet:
+        out.write(summary(report) + "\n")
+        return
+    render_fix(
+        report,
+        console_for(out, no_color=options.no_color),
+        warnings_console=stderr_console(no_color=options.no_color, quiet=options.quiet),
+    )
+
+
+def _fix_json(report: FixReport, out: TextIO, options: RenderOptions) -> None:
+    from verifier.report.fix import write_fix_json
+
+    write_fix_json(report, out)
+
+
 def _probe_script(plan: ProbePlan, out: TextIO, options: RenderOptions) -> None:
     from verifier.report.probe import write_probe_script
 
@@ -306,6 +327,8 @@ WRITERS: dict[tuple[str, str], Writer] = {
     ("exposure", "text"): _exposure_text,
     ("exposure", "json"): _exposure_json,
     ("init", "yaml"): _init_yaml,
+    ("fix", "text"): _fix_text,
+    ("fix", "json"): _fix_json,
     ("probe", "script"): _probe_script,
     ("probe", "yaml"): _probe_yaml,
 }
