@@ -29,7 +29,7 @@ import z3
 
 from verifier.encode.inventory import EncodedClass, Inventory
 from verifier.encode.terms import Terms
-from verifier.encode.vocab import ABSENT, KeyValues, Vocabulary
+from verifier.encode.vocab import ABSENT, PROTOCOL_ORDER, KeyValues, Vocabulary
 from verifier.model import (
     NAMESPACE_NAME_LABEL,
     AnalysisOptions,
@@ -39,7 +39,7 @@ from verifier.model import (
     Universe,
 )
 
-PROTOCOLS: tuple[Protocol, ...] = (Protocol.TCP, Protocol.UDP, Protocol.SCTP)
+PROTOCOLS: tuple[Protocol, ...] = PROTOCOL_ORDER
 
 
 @dataclass

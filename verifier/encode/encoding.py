@@ -4,16 +4,23 @@ The flow, its endpoints and the domains (which endpoints exist in each universe)
 `verifier.encode.domain.FlowDomain`; `Encoding` adds selectors, peers, ports, rules, each
 side's verdict and the properties' scopes. Policies and properties are encoded once per
 endpoint and cached, so many properties share the work.
+
+With cluster-wide tier policies (`verifier.encode.tiers`) a flow's verdict may be left to the
+implementation (a same-priority conflict, a ``domainNames`` peer): `Encoding.verdicts` gives
+two terms, `Verdicts.may` (allowed under some choice) and `Verdicts.must` (allowed under
+every choice). Without tier policies both are the NetworkPolicy term `Encoding.allowed`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import z3
 
 from verifier.encode.domain import PROTOCOLS, FlowDomain, SymEndpoint
 from verifier.encode.inventory import Inventory
+from verifier.encode.tiers import TierTerms, ambiguous
 from verifier.encode.vocab import ABSENT, Vocabulary
 from verifier.model import (
     AnalysisOptions,
@@ -21,13 +28,29 @@ from verifier.model import (
     Direction,
     LabelSelector,
     NetworkPolicy,
+    Node,
     Operator,
     Peer,
     PolicyPort,
     Rule,
+    TierPolicy,
     Universe,
 )
 from verifier.spec import Property, SpecPeer
+
+
+@dataclass(frozen=True)
+class Verdicts:
+    """A flow's verdict as two terms: ``may`` (some implementation choice allows it) and
+    ``must`` (every choice does). The same term when the policies leave no choice."""
+
+    may: z3.BoolRef
+    must: z3.BoolRef
+
+    @property
+    def decided(self) -> bool:
+        """The policies leave no choice to the implementation: ``may`` is ``must``."""
+        return self.may is self.must
 
 
 class Encoding(FlowDomain):
@@ -55,6 +78,7 @@ class Encoding(FlowDomain):
         self._peer_cache: dict[tuple[str, str, Peer], z3.BoolRef] = {}
         self._port_cache: dict[PolicyPort, z3.BoolRef] = {}
         self._selected_cache: dict[tuple[str, str, LabelSelector], z3.BoolRef] = {}
+        self.tiers = TierTerms(self)
 
     # ------------------------------------------------------------------------- selectors
     def _match(self, side: str, labels: dict[str, z3.BitVecRef], sel: LabelSelector, kind: str) -> z3.BoolRef:
@@ -160,9 +184,21 @@ class Encoding(FlowDomain):
         """
         t = self.t
         ep = self.src if direction is Direction.EGRESS else self.dst
+        if not any(p.affects(direction) for p in policies):
+            return t.true
+        isolated, allowed = self.side_parts(direction, policies)
+        return t.or_([t.not_(ep.is_pod), t.not_(isolated), allowed])
+
+    def side_parts(
+        self, direction: Direction, policies: Sequence[NetworkPolicy]
+    ) -> tuple[z3.BoolRef, z3.BoolRef]:
+        """(isolated, allowed) of the NetworkPolicy tier on one side: some policy selects the
+        endpoint for ``direction``, and some rule of such a policy matches."""
+        t = self.t
+        ep = self.src if direction is Direction.EGRESS else self.dst
         relevant = [p for p in policies if p.affects(direction)]
         if not relevant:
-            return t.true
+            return t.false, t.false
         isolated = t.or_([self.selects(p, ep) for p in relevant])
         allowed = t.or_(
             [
@@ -175,7 +211,7 @@ class Encoding(FlowDomain):
                 for p in relevant
             ]
         )
-        return t.or_([t.not_(ep.is_pod), t.not_(isolated), allowed])
+        return isolated, allowed
 
     def allowed(
         self, egress_policies: Sequence[NetworkPolicy], ingress_policies: Sequence[NetworkPolicy]
@@ -187,6 +223,35 @@ class Encoding(FlowDomain):
                 self.side_allows(Direction.INGRESS, ingress_policies),
             ]
         )
+
+    def verdicts(
+        self,
+        egress_policies: Sequence[NetworkPolicy],
+        ingress_policies: Sequence[NetworkPolicy],
+        tier_policies: Sequence[TierPolicy] = (),
+        nodes: Sequence[Node] = (),
+    ) -> Verdicts:
+        """The flow's verdict through the tier chain of each judged side, AND-ed over both
+        sides (egress when the source is a pod, ingress when the destination is): may-allow and
+        must-allow (`verifier.encode.tiers`). ``nodes`` are the Node objects ``nodes`` peers
+        look at. Without tier policies both are `allowed` (the very same term)."""
+        if not tier_policies:
+            term = self.allowed(egress_policies, ingress_policies)
+            return Verdicts(term, term)
+        t = self.t
+        may, must = [], []
+        for direction, policies in (
+            (Direction.EGRESS, egress_policies),
+            (Direction.INGRESS, ingress_policies),
+        ):
+            isolated, allowed = self.side_parts(direction, policies)
+            side_may, side_must = self.tiers.side(direction, isolated, allowed, tier_policies, nodes)
+            may.append(side_may)
+            must.append(side_must)
+        must_term = t.and_(must)
+        if not ambiguous(tier_policies):
+            return Verdicts(must_term, must_term)
+        return Verdicts(t.and_(may), must_term)
 
     # ------------------------------------------------------------------------ properties
     def spec_peer(self, peer: SpecPeer, ep: SymEndpoint) -> z3.BoolRef:
@@ -218,4 +283,4 @@ class Encoding(FlowDomain):
         return t.and_(parts)
 
 
-__all__ = ["PROTOCOLS", "Encoding", "SymEndpoint"]
+__all__ = ["PROTOCOLS", "Encoding", "SymEndpoint", "Verdicts"]

@@ -3,8 +3,9 @@
 Pods that no policy or property can tell apart are collapsed into one *class*: same
 namespace, same codes for every mentioned label key, same numbers for every mentioned named
 port, and IPs in the same atomic *regions* of the address line. Regions are the pieces that
-the boundaries of every CIDR in play (policy ipBlocks, property ipBlocks, ``--pod-cidr``)
-cut the line into: no ipBlock can distinguish two addresses of one region. A pod named by a
+the boundaries of every CIDR in play (policy ipBlocks, property ipBlocks, ``--pod-cidr``,
+the tier policies' ``networks`` and the addresses of the Nodes a ``nodes`` peer selects, each
+a region of its own) cut the line into: no ipBlock can distinguish two addresses of one region. A pod named by a
 property (``pod: ns/name``) is a class of its own. The solver picks a class; decoding picks a
 real member and a real address.
 """
@@ -149,6 +150,22 @@ def policy_sets(cluster: Cluster) -> list[IntervalSet]:
     return out
 
 
+def tier_sets(cluster: Cluster) -> list[IntervalSet]:
+    """The address sets the tier policies tell apart: every ``networks`` peer's CIDRs, and
+    each address of a Node that some ``nodes`` peer selects (one address each)."""
+    out = []
+    nodes: dict[int, None] = {}
+    for policy in cluster.tier_policies:
+        for rule in policy.ingress + policy.egress:
+            for peer in rule.peers:
+                if peer.networks is not None:
+                    out.append(peer.network_ranges())
+                for address in peer.node_addresses(cluster.nodes):
+                    nodes.setdefault(ip_key(address), None)
+    out.extend(IntervalSet.of([(k, k)]) for k in nodes)
+    return out
+
+
 def _named_port_value(pod: Pod, name: str, protocol: object) -> int:
     for cp in pod.ports:
         if cp.name == name and cp.protocol == protocol:
@@ -184,7 +201,7 @@ def build_inventory(
     """The encoder's classes and address regions; ``partition`` is `pod_partition`'s (built
     here when the caller does not hold it already)."""
     pod_space = options.pod_ip_space()
-    sets = [*policy_sets(cluster), *_property_sets(properties)]
+    sets = [*policy_sets(cluster), *tier_sets(cluster), *_property_sets(properties)]
     if options.pod_cidrs:
         sets.append(pod_space)
     regions = Regions.build(sets)
@@ -296,4 +313,5 @@ __all__ = [
     "free_address",
     "network_range",
     "pod_partition",
+    "tier_sets",
 ]

@@ -9,6 +9,11 @@ nobody mentions cannot influence a verdict and are not encoded.
 Pod labels and namespace labels are separate vocabularies. The namespace name is the value of
 the ``kubernetes.io/metadata.name`` namespace label, so namespace identity needs no extra
 variable; every existing namespace name is part of its value set.
+
+The cluster-wide tier policies (`verifier.model.tiers`) mention keys too: their subjects and
+their ``namespaces`` / ``pods`` peers. Their named ports join the named ports; a v1alpha1
+``namedPort`` names no protocol, so it stands for the name under every protocol. (``nodes``
+selectors match Node objects, which are concrete: they need no code.)
 """
 
 from __future__ import annotations
@@ -22,8 +27,11 @@ from verifier.model import (
     LabelSelector,
     PolicyPort,
     Protocol,
+    TierPolicy,
 )
 from verifier.spec import Property
+
+PROTOCOL_ORDER: tuple[Protocol, ...] = (Protocol.TCP, Protocol.UDP, Protocol.SCTP)
 
 ABSENT = 0
 
@@ -92,6 +100,27 @@ def _add_ports(vocab: Vocabulary, ports: Iterable[PolicyPort] | None) -> None:
             vocab.named_ports.append((p.port, p.protocol))
 
 
+def _add_named(vocab: Vocabulary, name: str, protocol: Protocol) -> None:
+    if (name, protocol) not in vocab.named_ports:
+        vocab.named_ports.append((name, protocol))
+
+
+def _add_tier_policy(vocab: Vocabulary, policy: TierPolicy) -> None:
+    subject = policy.subject
+    _add_selector(vocab.ns_keys, subject.namespaces)
+    _add_selector(vocab.ns_keys, subject.pod_namespaces)
+    _add_selector(vocab.pod_keys, subject.pods)
+    for rule in policy.ingress + policy.egress:
+        for peer in rule.peers:
+            _add_selector(vocab.ns_keys, peer.namespaces)
+            _add_selector(vocab.ns_keys, peer.pod_namespaces)
+            _add_selector(vocab.pod_keys, peer.pods)
+        for port in rule.ports or ():
+            if port.name is not None:
+                for protocol in (port.protocol,) if port.protocol is not None else PROTOCOL_ORDER:
+                    _add_named(vocab, port.name, protocol)
+
+
 def build_vocabulary(cluster: Cluster, properties: Iterable[Property]) -> Vocabulary:
     """Collect every key, value and named port that a policy or property mentions."""
     vocab = Vocabulary()
@@ -105,6 +134,8 @@ def build_vocabulary(cluster: Cluster, properties: Iterable[Property]) -> Vocabu
                 _add_selector(vocab.pod_keys, peer.pod_selector)
                 _add_selector(vocab.ns_keys, peer.namespace_selector)
             _add_ports(vocab, rule.ports)
+    for tier_policy in cluster.tier_policies:
+        _add_tier_policy(vocab, tier_policy)
     for prop in properties:
         for spec_peer in (prop.sources or ()) + (prop.destinations or ()):
             _add_selector(vocab.pod_keys, spec_peer.pod_selector)
