@@ -48,9 +48,14 @@ class Analysis:
         self.notes: tuple[str, ...] = ()
         self.old_cluster: Cluster | None = None
         if old is not None:
-            old_c, new_c, notes = merge_versions(old, cluster)
+            old_c, new_c, notes = _with_tiers(old, cluster, *merge_versions(old, cluster))
             self.old_cluster, self.cluster, self.notes = old_c, new_c, notes
-            scope = new_c.model_copy(update={"policies": old_c.policies + new_c.policies})
+            scope = new_c.model_copy(
+                update={
+                    "policies": old_c.policies + new_c.policies,
+                    "tier_policies": old_c.tier_policies + new_c.tier_policies,
+                }
+            )
         else:
             self.cluster = cluster
             scope = cluster
@@ -136,7 +141,7 @@ class Analysis:
         added, removed = lists if lists is not None else (None, None)
         if added is not None and removed is not None:
             return added, removed
-        allowed = (allowed_by(enc, old.policies), allowed_by(enc, new.policies))
+        allowed = (allowed_by(enc, old), allowed_by(enc, new))
         sides = []
         for gained, found in ((True, added), (False, removed)):
             if found is None:
@@ -189,6 +194,21 @@ class Analysis:
             rlimit=self.options.rlimit,
             max_regions=max_regions,
         )
+
+
+def _with_tiers(
+    old: Cluster, new: Cluster, old_c: Cluster, new_c: Cluster, notes: tuple[str, ...]
+) -> tuple[Cluster, Cluster, tuple[str, ...]]:
+    """The merged versions with each version's tier policies and the Nodes of both (the new
+    input wins on a name clash), whatever `merge_versions` carries over."""
+    nodes = {n.name: n for n in old.nodes}
+    nodes.update({n.name: n for n in new.nodes})
+    merged = tuple(nodes.values())
+    return (
+        old_c.model_copy(update={"tier_policies": old.tier_policies, "nodes": merged}),
+        new_c.model_copy(update={"tier_policies": new.tier_policies, "nodes": merged}),
+        notes,
+    )
 
 
 def missing_names(cluster: Cluster, prop: Property, universe: Universe) -> str | None:

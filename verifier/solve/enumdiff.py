@@ -22,7 +22,9 @@ proves emptiness with Z3.
 
 Used only where the engine's answer is exact for the symbolic flow of the encoding: every
 pod has exactly one IP and all pods share one address family (otherwise pods with several or
-unknown addresses make some cells conditional, and the caller falls back to the solver).
+unknown addresses make some cells conditional, and the caller falls back to the solver), and
+neither version has cluster-wide tier policies (`verifier.engine.diff` compares
+NetworkPolicies only; with tiers the solver's regions answer).
 """
 
 from __future__ import annotations
@@ -49,6 +51,8 @@ def applicable(enc: Encoding) -> bool:
     """Whether the engine's answer is exact for this encoding (module docstring)."""
     if enc.universe is not Universe.INVENTORY or not enc.cluster.pods:
         return False
+    if enc.cluster.tier_policies:
+        return False  # the engine's version diff knows NetworkPolicies only: the solver decides
     if enc.cluster.unknown_label_namespaces:
         return False  # a cell may depend on labels the input does not give: the solver decides
     families = set()

@@ -4,8 +4,23 @@
 - ``allow`` holds iff *scope ∧ ¬allowed* is unsat; a model is a counterexample flow.
 - ``reachable`` holds iff *scope ∧ allowed* is sat; the model is a witness flow.
 
+With cluster-wide tier policies a flow's verdict may be left to the implementation (a
+same-priority conflict, a ``domainNames`` peer): the encoding then has a may-allow and a
+must-allow term (`verifier.encode.Verdicts`), and
+
+- ``deny`` holds iff *scope ∧ may* is unsat; else it is violated iff *scope ∧ must* is sat
+  (that model is the counterexample), else ``unknown`` with the first model's flow;
+- ``allow`` holds iff *scope ∧ ¬must* is unsat; else violated iff *scope ∧ ¬may* is sat,
+  else ``unknown``;
+- ``reachable`` holds iff *scope ∧ must* is sat (the witness); else ``unknown`` if
+  *scope ∧ may* is sat, else violated (proved).
+
+An ``unknown`` of this kind carries the example flow and the oracle's reason (`Decision.
+undecided`). Nothing holds unless Z3 answered unsat on the query that proves it.
+
 Every decoded flow is replayed through the concrete oracle. The oracle also names the rules
-involved; if it ever disagreed with Z3 the result is an ``error`` saying so, never a verdict.
+involved (tier rules too, per side: `_explain` says which tier decided); if it ever
+disagreed with Z3 the result is an ``error`` saying so, never a verdict.
 
 A proof over an empty scope proves nothing: when no flow of the universe is in the scope
 (a selector that matches no endpoint, ports no flow can have), the result is an ``error``
@@ -14,12 +29,14 @@ naming the empty side, never a vacuous ``holds`` (design.md §2).
 
 from __future__ import annotations
 
+import z3
+
 from verifier.encode import EncodedClass, Encoding
-from verifier.model import Cluster, Direction, NetworkPolicy, Universe
+from verifier.model import Cluster, Direction, NetworkPolicy, TierPolicy, Universe
 from verifier.oracle import decide
-from verifier.results import Decision, Flow, PropertyResult, Verdict
+from verifier.results import Decision, DirectionDecision, Flow, PropertyResult, TierRuleRef, Verdict
 from verifier.solve.decode import decode_flow
-from verifier.solve.solver import Answer, check, make_solver
+from verifier.solve.solver import Answer, Outcome, check, make_solver
 from verifier.spec import Expect, Property, SpecPeer
 
 
@@ -64,6 +81,24 @@ def _selecting(cluster: Cluster, classes: list[EncodedClass], direction: Directi
     return out
 
 
+def _tier_selecting(cluster: Cluster, classes: list[EncodedClass]) -> list[TierPolicy]:
+    """Tier policies whose subject may select one of ``classes`` (a policy that selects no
+    pod of the domain yields no match everywhere, which changes no level or tier)."""
+    out = []
+    for policy in cluster.tier_policies:
+        s = policy.subject
+        for c in classes:
+            sample = c.members[0]
+            ns_sel = s.namespaces if s.namespaces is not None else s.pod_namespaces
+            if ns_sel is not None and not cluster.namespace_may_match(c.namespace, ns_sel):
+                continue
+            if s.namespaces is None and s.pods is not None and not s.pods.matches(sample.labels):
+                continue
+            out.append(policy)
+            break
+    return out
+
+
 def _assumptions(flow: Flow) -> tuple[str, ...]:
     """What the counterexample assumed about namespaces the input does not declare."""
     out = []
@@ -77,6 +112,53 @@ def _assumptions(flow: Flow) -> tuple[str, ...]:
     return tuple(out)
 
 
+def _network_policy_line(side: DirectionDecision) -> str:
+    """The NetworkPolicy tier's verdict on one side, as `_explain` words it."""
+    if not side.isolated:
+        return f"not isolated (no policy selects the pod for {side.direction.value})"
+    if side.allowed_by:
+        return f"allowed by {', '.join(str(r) for r in side.allowed_by)}"
+    names = ", ".join(str(r) for r in side.policies)
+    return f"denied — isolated by {names}, and none of their rules matches"
+
+
+def _rules_text(rules: list[TierRuleRef]) -> str:
+    return ", ".join(str(r) for r in rules)
+
+
+def _tier_line(side: DirectionDecision) -> str:
+    """One side judged through the tiers: which tier decided, and by which rule(s)."""
+    fired = list(side.tier_rules)
+    admin = [r for r in fired if r.tier == "Admin"]
+    baseline = [r for r in fired if r.tier == "Baseline"]
+    verdict = "allowed" if side.allowed else "denied"
+    if side.decided_in == "undecided":
+        involved = f" (tier rules that fired: {_rules_text(fired)})" if fired else ""
+        return f"undecided by the manifests — {side.undecided}{involved}"
+    if side.decided_in == "admin":
+        deciding = [r for r in admin if r.action != "Pass"] or admin
+        return f"{verdict} by {_rules_text(deciding)}"
+    passed = [r for r in admin if r.action == "Pass"]
+    before = (
+        f"the Admin tier passed it on ({_rules_text(passed)})" if passed else "no Admin tier rule matches"
+    )
+    if side.decided_in == "networkpolicy":
+        return f"{_network_policy_line(side)} (the NetworkPolicy tier decided; {before})"
+    if side.decided_in == "baseline":
+        deciding = [r for r in baseline if r.action != "Pass"] or baseline
+        return (
+            f"{verdict} by {_rules_text(deciding)} (the Baseline tier decided; {before}, "
+            "and no NetworkPolicy isolates the pod)"
+        )
+    base_passed = [r for r in baseline if r.action == "Pass"]
+    after = (
+        f"the Baseline tier passed it on ({_rules_text(base_passed)})"
+        if base_passed
+        else "no Baseline tier rule matches"
+    )
+    return f"allowed by default ({before}, no NetworkPolicy isolates the pod, {after})"
+
+
 def _explain(decision: Decision) -> tuple[str, ...]:
     lines = []
     if decision.self_traffic:
@@ -87,13 +169,10 @@ def _explain(decision: Decision) -> tuple[str, ...]:
     ):
         if side is None:
             lines.append(f"{label}: external endpoint, not governed by policy")
-        elif not side.isolated:
-            lines.append(f"{label}: not isolated (no policy selects the pod for {side.direction.value})")
-        elif side.allowed_by:
-            lines.append(f"{label}: allowed by {', '.join(str(r) for r in side.allowed_by)}")
+        elif side.verdicts:
+            lines.append(f"{label}: {_tier_line(side)}")
         else:
-            names = ", ".join(str(r) for r in side.policies)
-            lines.append(f"{label}: denied — isolated by {names}, and none of their rules matches")
+            lines.append(f"{label}: {_network_policy_line(side)}")
     return tuple(lines)
 
 
@@ -127,6 +206,41 @@ def _empty_scope(enc: Encoding, prop: Property, timeout_s: float, rlimit: int) -
     return None
 
 
+def _ask(enc: Encoding, parts: list[z3.BoolRef], goal: z3.BoolRef, timeout_s: float, rlimit: int) -> Outcome:
+    """One query: is some flow of ``parts`` in ``goal``? (An IPv4 flow when there is one: it
+    reads better and is what most clusters run.)"""
+    solver = make_solver(timeout_s, rlimit, enc.ctx)
+    solver.add(*parts, goal)
+    outcome = check(solver)
+    if outcome.answer is Answer.SAT:
+        preferred = check(solver, enc.prefer_ipv4())
+        if preferred.answer is Answer.SAT:
+            outcome = preferred
+    return outcome
+
+
+def _replay_error(flow: Flow, decision: Decision, want: str) -> str | None:
+    """Whether the oracle judges ``flow`` as Z3 did: ``want`` is "allowed" (must-allow),
+    "denied" (not even may-allow) or "undecided" (may but not must)."""
+    found = {
+        "allowed": decision.allowed,
+        "denied": not decision.may_allow,
+        "undecided": decision.may_allow and not decision.allowed and bool(decision.undecided),
+    }[want]
+    if found:
+        return None
+    return (
+        f"internal inconsistency: Z3 says {flow} is {want}, the concrete oracle disagrees; please report this"
+    )
+
+
+_UNDECIDED = {
+    Expect.DENY: "the example flow may be allowed, as the implementation chooses; no flow in scope is surely allowed",
+    Expect.ALLOW: "the example flow may be denied, as the implementation chooses; no flow in scope is surely denied",
+    Expect.REACHABLE: "the example flow may be allowed, as the implementation chooses; no flow in scope is surely allowed",
+}
+
+
 def prove(
     cluster: Cluster,
     enc: Encoding,
@@ -143,39 +257,61 @@ def prove(
         dst_classes = _scoped_classes(cluster, enc, prop.destinations)
         egress = _selecting(cluster, src_classes, Direction.EGRESS)
         ingress = _selecting(cluster, dst_classes, Direction.INGRESS)
+        tiers = _tier_selecting(cluster, src_classes + dst_classes) if cluster.tier_policies else []
         domain = t.and_([enc.domain(enc.src, src_classes), enc.domain(enc.dst, dst_classes)])
     else:
         egress = ingress = list(cluster.policies)
+        tiers = list(cluster.tier_policies)
         domain = t.and_([enc.domain(enc.src), enc.domain(enc.dst)])
-    allowed = enc.allowed(egress, ingress)
-    goal = t.not_(allowed) if prop.expect is Expect.ALLOW else allowed
+    verdicts = enc.verdicts(egress, ingress, tiers, cluster.nodes)
+    parts = [domain, enc.flow_domain(), enc.scope(prop)]
 
-    solver = make_solver(timeout_s, rlimit, enc.ctx)
-    solver.add(domain, enc.flow_domain(), enc.scope(prop), goal)
-    outcome = check(solver)
-    if outcome.answer is Answer.SAT:
-        # Prefer an IPv4 flow when there is one: it reads better and is what most clusters run.
-        preferred = check(solver, enc.prefer_ipv4())
-        if preferred.answer is Answer.SAT:
-            outcome = preferred
+    # (first query, what its model is, second query when the first is not final, its model)
+    if prop.expect is Expect.DENY:
+        first, first_is, second, second_is = verdicts.may, "undecided", verdicts.must, "allowed"
+    elif prop.expect is Expect.ALLOW:
+        first, first_is = t.not_(verdicts.must), "undecided"
+        second, second_is = t.not_(verdicts.may), "denied"
+    else:
+        first, first_is, second, second_is = verdicts.must, "allowed", verdicts.may, "undecided"
+    if verdicts.decided:
+        first_is = second_is = "allowed" if prop.expect is not Expect.ALLOW else "denied"
 
+    outcome = _ask(enc, parts, first, timeout_s, rlimit)
+    seconds, spent = outcome.seconds, outcome.rlimit
     result = PropertyResult(
         name=prop.name,
         expect=prop.expect,
         universe=enc.universe,
         verdict=Verdict.HOLDS,
         description=prop.description,
-        seconds=outcome.seconds,
-        solver_rlimit=outcome.rlimit,
+        seconds=seconds,
+        solver_rlimit=spent,
         location=prop.location,
     )
     if outcome.answer is Answer.UNKNOWN:
         return result.model_copy(update={"verdict": Verdict.UNKNOWN, "reason": f"solver: {outcome.reason}"})
+    model_is = first_is
+    reachable = prop.expect is Expect.REACHABLE
+    if not verdicts.decided and (outcome.answer is Answer.SAT) != reachable:
+        # deny/allow: some flow may break the property; reachable: no flow surely reaches
+        found = _ask(enc, parts, second, timeout_s, rlimit)
+        result = result.model_copy(
+            update={"seconds": seconds + found.seconds, "solver_rlimit": spent + found.rlimit}
+        )
+        if found.answer is Answer.UNKNOWN:
+            return result.model_copy(update={"verdict": Verdict.UNKNOWN, "reason": f"solver: {found.reason}"})
+        if found.answer is Answer.SAT or not reachable:
+            # a model of the second query, or (deny/allow) the first one's undecided flow
+            if found.answer is Answer.SAT:
+                outcome, model_is = found, second_is
+        else:
+            outcome = found  # reachable: not even may — violated, proved below
     if outcome.answer is Answer.UNSAT:
         empty = _empty_scope(enc, prop, timeout_s, rlimit)
         if empty is not None:
             return result.model_copy(update={"verdict": Verdict.ERROR, "reason": empty})
-        if prop.expect is Expect.REACHABLE:
+        if reachable:
             return result.model_copy(
                 update={
                     "verdict": Verdict.VIOLATED,
@@ -187,18 +323,19 @@ def prove(
     assert outcome.model is not None
     flow = decode_flow(enc, outcome.model)
     decision = decide(cluster, flow, ipblock_pods=ipblock_pods)
-    expected_allowed = prop.expect is not Expect.ALLOW
-    if decision.allowed != expected_allowed:
-        reason = (
-            f"internal inconsistency: Z3 says {flow} is {'allowed' if expected_allowed else 'denied'}, "
-            "the concrete oracle disagrees; please report this"
-        )
+    error = _replay_error(flow, decision, model_is)
+    if error is not None:
         return result.model_copy(
-            update={"verdict": Verdict.ERROR, "flow": flow, "decision": decision, "reason": reason}
+            update={"verdict": Verdict.ERROR, "flow": flow, "decision": decision, "reason": error}
         )
+    if model_is == "undecided":
+        verdict, reason = Verdict.UNKNOWN, f"{decision.undecided} — {_UNDECIDED[prop.expect]}"
+    else:
+        verdict, reason = (Verdict.HOLDS if reachable else Verdict.VIOLATED), ""
     return result.model_copy(
         update={
-            "verdict": Verdict.HOLDS if prop.expect is Expect.REACHABLE else Verdict.VIOLATED,
+            "verdict": verdict,
+            "reason": reason,
             "flow": flow,
             "decision": decision,
             "rules": decision.rules_involved(),
