@@ -10,11 +10,19 @@ and asks the oracle about each one:
   region of the address line is hit; a packet's two addresses share one family;
 - ports: the ends of every port range in play and their neighbours, every named port number;
 - named ports of hypothetical pods: all mentioned names at the flow's port, or none (more
-  named ports can only allow more, so these two extremes decide deny and allow);
+  named ports can only allow more, so these two extremes decide deny and allow); with tier
+  policies a named port can deny too, so every subset of the names of the flow's protocol;
 - pods: every inventory pod in both universes (the ``any`` universe contains the inventory),
   a replicated template as two replicas; a pod whose IP is unknown, and a hypothetical pod,
   at every candidate address in the pod space that no input pod has;
 - a flow has a pod on at least one end, two distinct addresses, and is no pod to itself.
+
+The cluster-wide tiers count too: their subject and peer selectors join the label spaces,
+their ``networks`` CIDRs and the addresses of the Nodes their ``nodes`` peers select join the
+address candidates, their port ranges the port candidates and their named ports (a protocol-
+less one under every protocol) the named ports. Verdicts are three-valued
+(`brute_force_outcome`), from the oracle's must-allow (`Decision.allowed`) and may-allow
+(`Decision.may_allow`) exactly as the prover decides them (`verifier.solve.prove`).
 
 This is slow and only usable on small clusters, which is what the hypothesis tests draw.
 """
@@ -41,7 +49,7 @@ from verifier.model import (
 )
 from verifier.model.ip import V6_OFFSET, V6_SPACE
 from verifier.oracle import decide
-from verifier.results import Endpoint, EndpointKind, Flow
+from verifier.results import Endpoint, EndpointKind, Flow, Verdict
 from verifier.spec import Expect, Property, SpecPeer
 
 
@@ -55,6 +63,14 @@ def _selectors(cluster: Cluster, props: list[Property]) -> tuple[list[LabelSelec
                     pod_sels.append(peer.pod_selector)
                 if peer.namespace_selector is not None:
                     ns_sels.append(peer.namespace_selector)
+    for tp in cluster.tier_policies:
+        subject = tp.subject
+        pod_sels.extend(s for s in (subject.pods,) if s is not None)
+        ns_sels.extend(s for s in (subject.namespaces, subject.pod_namespaces) if s is not None)
+        for tr in tp.ingress + tp.egress:
+            for tpeer in tr.peers:
+                pod_sels.extend(s for s in (tpeer.pods,) if s is not None)
+                ns_sels.extend(s for s in (tpeer.namespaces, tpeer.pod_namespaces) if s is not None)
     for prop in props:
         for peer in (prop.sources or ()) + (prop.destinations or ()):
             if peer.pod_selector is not None:
@@ -87,6 +103,13 @@ def _ip_sets(cluster: Cluster, props: list[Property], options: AnalysisOptions) 
         for peer in (prop.sources or ()) + (prop.destinations or ()):
             if peer.ip_block is not None:
                 sets.append(peer.ip_block.ranges())
+    for tp in cluster.tier_policies:
+        for tr in tp.ingress + tp.egress:
+            for tpeer in tr.peers:
+                sets.append(tpeer.network_ranges())
+                sets.extend(
+                    IntervalSet.of([(ip_key(a), ip_key(a))]) for a in tpeer.node_addresses(cluster.nodes)
+                )
     sets.append(IntervalSet.of(network_range(n) for n in options.pod_cidrs))
     return sets
 
@@ -107,6 +130,12 @@ def _candidate_ports(cluster: Cluster, props: list[Property]) -> list[int]:
             rng = pp.numeric_range()
             if rng is not None:
                 ports.update({rng[0] - 1, rng[0], rng[1], rng[1] + 1})
+    for tp in cluster.tier_policies:
+        for tr in tp.ingress + tp.egress:
+            for tport in tr.ports or ():
+                trng = tport.numeric_range()
+                if trng is not None:
+                    ports.update({trng[0] - 1, trng[0], trng[1], trng[1] + 1})
     for pod in cluster.pods:
         ports.update(cp.port for cp in pod.ports)
     return sorted(p for p in ports if 1 <= p <= 65535)
@@ -119,7 +148,34 @@ def _named(cluster: Cluster, props: list[Property]) -> list[tuple[str, Protocol]
         for pp in plist or ():
             if isinstance(pp.port, str):
                 out.add((pp.port, pp.protocol))
+    for tp in cluster.tier_policies:
+        for tr in tp.ingress + tp.egress:
+            for tport in tr.ports or ():
+                if tport.name is not None:
+                    for proto in (tport.protocol,) if tport.protocol is not None else tuple(Protocol):
+                        out.add((tport.name, proto))
     return sorted(out)
+
+
+def _named_port_choices(
+    dst: Endpoint,
+    names: list[tuple[str, Protocol]],
+    port: int,
+    proto: Protocol,
+    tiers: bool,
+    want_allowed: bool,
+) -> list[Endpoint]:
+    """The named ports a hypothetical destination may define at the flow's port: all or none
+    (NetworkPolicies only: more can only allow more), or with tiers every subset of the names
+    of the flow's protocol (a tier rule on a named port may deny)."""
+    if dst.kind is not EndpointKind.NEW_POD:
+        return [dst]
+    if not tiers:
+        named = _with_named_ports(dst, names, port)
+        return [named, dst] if want_allowed else [dst, named]
+    mine = [n for n in names if n[1] is proto]
+    subsets = itertools.chain.from_iterable(itertools.combinations(mine, k) for k in range(len(mine) + 1))
+    return [_with_named_ports(dst, list(chosen), port) for chosen in subsets]
 
 
 def in_peer(peer: SpecPeer, ep: Endpoint, cluster: Cluster, options: AnalysisOptions) -> bool:
@@ -261,11 +317,28 @@ def _a_flow(src: Endpoint, dst: Endpoint) -> bool:
     return not src.same_pod(dst)
 
 
-def brute_force_verdict(
-    cluster: Cluster, prop: Property, universe: Universe, options: AnalysisOptions
-) -> tuple[bool | None, Flow | None]:
-    """(holds, a flow that decides it) by exhaustive enumeration; see the module docstring.
-    ``holds`` is None when no flow at all is in the property's scope (an empty scope)."""
+class TooManyFlows(Exception):
+    """The enumeration would ask the oracle about more flows than the caller allows."""
+
+
+def brute_force_outcome(
+    cluster: Cluster,
+    prop: Property,
+    universe: Universe,
+    options: AnalysisOptions,
+    *,
+    max_decisions: int | None = None,
+) -> tuple[Verdict | None, Flow | None]:
+    """(verdict, a flow that decides it) by exhaustive enumeration; see the module docstring.
+    The verdict is None when no flow at all is in the property's scope (an empty scope).
+
+    deny: violated by a must-allowed flow, else unknown by a may-allowed one, else holds;
+    allow: violated by a flow not even may-allowed, else unknown by a not must-allowed one;
+    reachable: holds by a must-allowed flow, else unknown by a may-allowed one, else violated.
+
+    ``max_decisions``: raise `TooManyFlows` rather than ask the oracle more often (tests
+    that draw clusters at random keep their run time bounded that way).
+    """
     props = [prop]
     keys = _candidate_keys(_ip_sets(cluster, props, options))
     pod_space = options.pod_ip_space()
@@ -277,6 +350,7 @@ def brute_force_verdict(
         pods += [ep for pod in cluster.pods for ep in _pod_endpoints(cluster, pod, keys, pod_space, props)]
     endpoints = pods + externals
     names = _named(cluster, props)
+    tiers = cluster.has_tiers
     want_allowed = prop.expect is not Expect.ALLOW
     sources = [
         e
@@ -289,28 +363,46 @@ def brute_force_verdict(
         if prop.destinations is None or any(in_peer(p, e, cluster, options) for p in prop.destinations)
     ]
     some_in_scope = False
+    undecided: Flow | None = None
+    asked = 0
     for src, dst in itertools.product(sources, dests):
         if not _a_flow(src, dst):
             continue
         for port in _candidate_ports(cluster, props):
-            targets = [dst]
-            if dst.kind is EndpointKind.NEW_POD:
-                # all mentioned names at this port first when allowing helps, none first otherwise
-                named = _with_named_ports(dst, names, port)
-                targets = [named, dst] if want_allowed else [dst, named]
-            for target in targets:
-                for proto in Protocol:
+            for proto in Protocol:
+                for target in _named_port_choices(dst, names, port, proto, tiers, want_allowed):
                     flow = Flow(source=src, destination=target, port=port, protocol=proto)
                     if not in_scope(prop, flow, cluster, options):
                         continue
                     some_in_scope = True
-                    allowed = decide(cluster, flow, ipblock_pods=options.ipblock_pods).allowed
-                    if allowed == want_allowed:
+                    asked += 1
+                    if max_decisions is not None and asked > max_decisions:
+                        raise TooManyFlows(f"more than {max_decisions} flows in scope")
+                    decision = decide(cluster, flow, ipblock_pods=options.ipblock_pods)
+                    # deny/reachable look for a surely allowed flow, allow for a surely denied one
+                    sure = decision.allowed if want_allowed else not decision.may_allow
+                    if sure:
                         # deny/allow: a counterexample; reachable: a witness.
-                        return (prop.expect is Expect.REACHABLE), flow
+                        return (Verdict.HOLDS if prop.expect is Expect.REACHABLE else Verdict.VIOLATED), flow
+                    if undecided is None and decision.may_allow != decision.allowed:
+                        undecided = flow
     if not some_in_scope:
         return None, None
-    return (prop.expect is not Expect.REACHABLE), None
+    if undecided is not None:
+        return Verdict.UNKNOWN, undecided
+    return (Verdict.VIOLATED if prop.expect is Expect.REACHABLE else Verdict.HOLDS), None
+
+
+def brute_force_verdict(
+    cluster: Cluster, prop: Property, universe: Universe, options: AnalysisOptions
+) -> tuple[bool | None, Flow | None]:
+    """(holds, a flow that decides it): `brute_force_outcome` for clusters whose policies
+    decide every flow (no tier ambiguity). ``holds`` is None for an empty scope."""
+    verdict, flow = brute_force_outcome(cluster, prop, universe, options)
+    if verdict is None:
+        return None, None
+    assert verdict is not Verdict.UNKNOWN, f"undecided by the manifests: {flow} (use brute_force_outcome)"
+    return verdict is Verdict.HOLDS, flow
 
 
 def inventory_flows(cluster: Cluster, options: AnalysisOptions) -> Iterator[Flow]:
@@ -330,4 +422,11 @@ def inventory_flows(cluster: Cluster, options: AnalysisOptions) -> Iterator[Flow
                 yield Flow(source=src, destination=dst, port=port, protocol=proto)
 
 
-__all__ = ["brute_force_verdict", "in_scope", "inventory_flows", "ipaddress", "namespace_label_sets"]
+__all__ = [
+    "brute_force_outcome",
+    "brute_force_verdict",
+    "in_scope",
+    "inventory_flows",
+    "ipaddress",
+    "namespace_label_sets",
+]
