@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import ipaddress
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from tests.brute import inventory_flows
+from tests.differential.test_z3_differential import _no_duplicate_named_ports
 from tests.query.test_diff import versions
 from tests.strategies import V4_POOL, V6_POOL, ip_peer, make_cluster, make_pod, make_policy, port, rule, sel
 from verifier.model import AnalysisOptions, Cluster, Peer, Universe, ip_key
@@ -107,6 +108,9 @@ def test_engine_diff_is_exactly_the_oracle_difference(
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(versions())
 def test_engine_and_solver_regions_hold_the_same_flows(pair: tuple[Cluster, Cluster]) -> None:
+    # one port name twice on a pod is refused by the loader (and the API server); the encoder
+    # reads the first one only, so such a pod is no input to compare the two on
+    assume(all(_no_duplicate_named_ports(c) for c in pair))
     old, new = (_single_stack(c, 4) for c in pair)
     options = AnalysisOptions(universe=Universe.INVENTORY, timeout_s=20)
     engine = diff(old, new, options, max_regions=10_000)
