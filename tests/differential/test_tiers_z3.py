@@ -16,10 +16,13 @@ clusters come from tiny label pools (`small_tiered_clusters`, as the plain suite
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from hypothesis import HealthCheck, assume, given, reject, settings
 from hypothesis import strategies as st
 
 from tests.brute import TooManyFlows, brute_force_outcome, in_scope
+from tests.differential.test_region_flows import check_regions
 from tests.differential.test_z3_differential import (
     _no_duplicate_named_ports,
     names_missing,
@@ -32,6 +35,7 @@ from tests.strategies import (
     NAMESPACES,
     make_node,
     make_tier_policy,
+    sel,
     selectors,
     t_domains,
     t_named,
@@ -57,7 +61,9 @@ from verifier.model import (
 from verifier.model.tiers import Action, Tier, TierPeer, TierPolicy, TierPort, TierRule
 from verifier.oracle import decide, pod_endpoint
 from verifier.query.check import check
-from verifier.results import PropertyResult, Verdict
+from verifier.query.diff import diff
+from verifier.query.exposure import destination_peer, exposure
+from verifier.results import EndpointKind, Flow, PropertyResult, RegionStatus, Verdict
 from verifier.spec import Expect, Property, SpecPeer
 
 # --- properties aimed at the tiers -------------------------------------------------------------
@@ -387,3 +393,83 @@ def test_any_universe_contains_the_inventory_with_tiers(data: st.DataObject, clu
             assert anyr.verdict is Verdict.VIOLATED, (inv.flow, anyr)
         if inv.verdict is Verdict.UNKNOWN:
             assert anyr.verdict in (Verdict.VIOLATED, Verdict.UNKNOWN), (inv.flow, anyr)
+
+
+# --- diff and exposure regions with tiers: added = may-allow gained, removed = must-allow lost ---
+
+
+_SWAP = {Action.ALLOW: Action.DENY, Action.DENY: Action.ALLOW, Action.PASS: Action.PASS}
+
+
+def _swapped(rules: tuple[TierRule, ...]) -> tuple[TierRule, ...]:
+    """Allow and Deny swapped."""
+    return tuple(
+        r.model_copy(update={"action": _SWAP[r.action], "action_written": _SWAP[r.action].value})
+        for r in rules
+    )
+
+
+@st.composite
+def tiered_versions(draw: st.DrawFn) -> tuple[Cluster, Cluster]:
+    """Two versions of a small tiered cluster: the new one keeps some tier policies of the old,
+    swaps Allow and Deny in some, and may add a twin (a same-priority conflict)."""
+    old = draw(with_twins(small_tiered_clusters()))
+    kept = []
+    for policy in old.tier_policies:
+        choice = draw(st.sampled_from(("keep", "keep", "drop", "swap")))
+        if choice == "keep":
+            kept.append(policy)
+        elif choice == "swap":
+            kept.append(
+                policy.model_copy(
+                    update={"ingress": _swapped(policy.ingress), "egress": _swapped(policy.egress)}
+                )
+            )
+    new = draw(with_twins(st.just(old.model_copy(update={"tier_policies": tuple(kept)}))))
+    return old, new
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tiered_versions(), st.booleans())
+def test_diff_regions_with_tiers_are_may_gained_and_must_lost(
+    pair: tuple[Cluster, Cluster], ipblock_pods: bool
+) -> None:
+    old, new = pair
+    options = AnalysisOptions(universe=Universe.INVENTORY, ipblock_pods=ipblock_pods, timeout_s=20)
+    result = diff(old, new, options, max_regions=50)
+    both = old.model_copy(
+        update={
+            "policies": old.policies + new.policies,
+            "tier_policies": old.tier_policies + new.tier_policies,
+        }
+    )
+
+    def member(gained: bool) -> Callable[[Flow], bool]:
+        def test(f: Flow) -> bool:
+            was, now = decide(old, f, ipblock_pods=ipblock_pods), decide(new, f, ipblock_pods=ipblock_pods)
+            return (now.may_allow and not was.may_allow) if gained else (was.allowed and not now.allowed)
+
+        return test
+
+    for regions, gained in ((result.added, True), (result.removed, False)):
+        assert regions.status is RegionStatus.COMPLETE, regions.reason
+        check_regions(regions, both, options, member(gained))
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(with_twins(small_tiered_clusters()), st.sampled_from(("a", "b", "c")), st.booleans())
+def test_exposure_regions_with_tiers_hold_the_may_allowed_flows(
+    cluster: Cluster, app: str, ipblock_pods: bool
+) -> None:
+    options = AnalysisOptions(universe=Universe.INVENTORY, ipblock_pods=ipblock_pods, timeout_s=20)
+    result = exposure(cluster, destination_peer(None, sel(app=app)), options, max_regions=50)
+
+    def member(f: Flow) -> bool:
+        return (
+            f.destination.kind is EndpointKind.POD
+            and f.destination.labels.get("app") == app
+            and decide(cluster, f, ipblock_pods=ipblock_pods).may_allow
+        )
+
+    assert result.regions.status is RegionStatus.COMPLETE, result.regions.reason
+    check_regions(result.regions, cluster, options, member)
