@@ -21,6 +21,16 @@ demo: $(STAMP)
 	@echo
 	@echo "== netverify matrix examples/seed --port 6379 --protocol TCP =="
 	@$(BIN)/netverify matrix examples/seed --port 6379 --protocol TCP
+	@echo
+	@echo "== a ClusterNetworkPolicy guardrail, proved over every pod that could ever be deployed =="
+	@echo "== netverify check examples/guardrail/base examples/guardrail/guardrail.yaml --spec specs/guardrail.yaml =="
+	@$(BIN)/netverify check examples/guardrail/base examples/guardrail/guardrail.yaml --spec specs/guardrail.yaml
+	@echo
+	@echo "== the same guardrail with its deny rule changed to Pass =="
+	@$(BIN)/netverify check examples/guardrail/base examples/guardrail/guardrail-pass.yaml --spec specs/guardrail.yaml; rc=$$?; \
+	if [ $$rc -eq 1 ]; then \
+	  echo "(exit 1 as expected: with Pass the team's NetworkPolicy decides, and a dev pod gets in — see the counterexamples above)"; \
+	else echo "unexpected exit code $$rc"; exit 1; fi
 
 lint: $(STAMP)
 	$(BIN)/ruff check verifier tests benchmarks
