@@ -551,7 +551,7 @@ def _assert_external(
                         )
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(tiered_with_templates(), SPACES, st.randoms(use_true_random=False))
 def test_external_ranges_equal_the_oracle(cluster: Cluster, space: list[str], rnd: random.Random) -> None:
     options = AnalysisOptions(pod_cidrs=tuple(parse_network(c) for c in space))
