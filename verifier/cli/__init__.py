@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import gc
 
-from verifier.cli import check, diff, explain, exposure, init, lint, matrix, probe, snapshot
+from verifier.cli import check, diff, explain, exposure, fix, init, lint, matrix, probe, snapshot
 from verifier.cli.common import app, exit_code
 
 __all__ = [
@@ -23,6 +23,7 @@ __all__ = [
     "exit_code",
     "explain",
     "exposure",
+    "fix",
     "init",
     "lint",
     "main",

@@ -76,6 +76,8 @@ def exit_code(
     - `ExposureResult` (``exposure``): an error status 2, unknown 3 with ``strict``.
     - `Explanation` (``explain``): a flow the manifests leave undecided (a same-priority tier
       conflict, a ``domainNames`` peer) is unknown: 3 with ``strict``; else 0.
+    - `FixReport` (``fix``): 1 if a violated property has no proved fix inside its scope; a
+      property that could not be decided: error 2, unknown 3 with ``strict``; else 0.
     - anything else (``matrix``): 0.
     """
     from verifier.results import (
@@ -83,6 +85,7 @@ def exit_code(
         DiffResult,
         Explanation,
         ExposureResult,
+        FixReport,
         GateResult,
         LintReport,
         Severity,
@@ -117,4 +120,11 @@ def exit_code(
         return _status_code((result.regions,), strict=strict)
     if isinstance(result, Explanation):
         return EXIT_UNKNOWN if strict and result.undecided else EXIT_OK
+    if isinstance(result, FixReport):
+        return worst(
+            (EXIT_OK if r.best is not None else EXIT_VIOLATED)
+            if r.needs_fix
+            else verdict_code(r.verdict, strict=strict)
+            for r in result.results
+        )
     return EXIT_OK

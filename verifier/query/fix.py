@@ -36,7 +36,7 @@ import ipaddress
 import itertools
 import re
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -1347,10 +1347,13 @@ def fix(
     max_candidates: int = MAX_CANDIDATES,
     max_regions: int = 5,
     warnings: Sequence[str] = (),
+    only: Collection[str] | None = None,
 ) -> FixReport:
-    """`fix_property` for every property (those that hold are reported with no fix); each
-    proved fix is also checked against the other properties that hold on the input (`Fix.breaks`)."""
+    """`fix_property` for every property, or for those named in ``only`` (those that hold are
+    reported with no fix); each proved fix is also checked against every other property that
+    holds on the input (`Fix.breaks`)."""
     start = time.perf_counter()
+    targets = [p for p in properties if only is None or p.name in only]
     results = [
         fix_property(
             cluster,
@@ -1361,9 +1364,13 @@ def fix(
             max_candidates=max_candidates,
             max_regions=max_regions,
         )
-        for prop in properties
+        for prop in targets
     ]
-    holding = [p for p, r in zip(properties, results, strict=True) if r.verdict is Verdict.HOLDS]
+    holding = [p for p, r in zip(targets, results, strict=True) if r.verdict is Verdict.HOLDS]
+    rest = [p for p in properties if p not in targets]
+    if rest and any(r.fixes for r in results):
+        analysis = Analysis(cluster, options, rest)
+        holding += [p for p in rest if analysis.prove(p).verdict is Verdict.HOLDS]
     for i, result in enumerate(results):
         others = [p for p in holding if p.name != result.name]
         if result.fixes and others:
