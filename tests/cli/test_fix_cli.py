@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import shutil
 from pathlib import Path
@@ -18,7 +17,6 @@ from verifier.model import Universe
 from verifier.results import Fix, FixReport, FixStatus, PropertyFix, Verdict
 from verifier.spec import Expect
 
-TIERS = importlib.util.find_spec("verifier.encode.tiers") is not None
 INVENTORY_PROPERTY = "db-only-from-myproject"
 ANY_PROPERTY = "db-only-from-myproject-any"
 
@@ -114,7 +112,6 @@ def test_apply_without_a_proved_fix_writes_nothing(seed: Path) -> None:
     assert policy.read_text() == before
 
 
-@pytest.mark.skipif(not TIERS, reason="the Z3 encoding of the policy tiers is not in this tree")
 def test_tier_admin_fixes_the_any_universe_property(seed: Path) -> None:
     code, out = _run("--property", ANY_PROPERTY, "--tier", "admin", "--apply")
     assert code == 0, out

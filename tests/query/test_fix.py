@@ -6,7 +6,6 @@ both versions, flow by flow)."""
 
 from __future__ import annotations
 
-import importlib.util
 import itertools
 import shutil
 from pathlib import Path
@@ -55,9 +54,6 @@ from verifier.results import EditKind, Fix, FixStatus, Flow, PropertyFix, Verdic
 from verifier.spec import Expect, Property, SpecPeer, load_specs
 
 INVENTORY = AnalysisOptions(universe=Universe.INVENTORY)
-#: Whether the prover encodes the cluster-wide tiers (the Admin-tier fixes are proved with it).
-TIERS = importlib.util.find_spec("verifier.encode.tiers") is not None
-needs_tiers = pytest.mark.skipif(not TIERS, reason="the Z3 encoding of the policy tiers is not in this tree")
 DB = SpecPeer(namespace="x", pod_selector=sel(app="db"))
 
 
@@ -244,7 +240,6 @@ def test_reachable_adds_a_rule_too() -> None:
     _assert_manifests_load_as_patched(cluster, best)
 
 
-@needs_tiers
 def test_new_policy_when_the_baseline_tier_denies() -> None:
     banp = make_tier_policy(
         "default", tier="Baseline", namespaces=sel(), ingress=[t_rule("Deny", [t_namespaces()])]
@@ -265,7 +260,6 @@ def test_new_policy_when_the_baseline_tier_denies() -> None:
     _assert_manifests_load_as_patched(cluster, best)
 
 
-@needs_tiers
 def test_admin_deny_when_no_policy_isolates() -> None:
     pods = [make_pod("x", "db", {"app": "db"}, ["10.0.0.1"]), make_pod("y", "c", {"app": "c"}, ["10.0.0.4"])]
     cluster = make_cluster(pods, [], {"x": {}, "y": {}})
@@ -282,7 +276,6 @@ def test_admin_deny_when_no_policy_isolates() -> None:
     _assert_manifests_load_as_patched(cluster, best)
 
 
-@needs_tiers
 def test_admin_deny_priority_goes_ahead_of_existing_ones() -> None:
     allow = make_tier_policy("open", 5, pods=sel(app="db"), ingress=[t_rule("Allow", [t_namespaces()])])
     pods = [make_pod("x", "db", {"app": "db"}, ["10.0.0.1"]), make_pod("y", "c", {"app": "c"}, ["10.0.0.4"])]
@@ -377,10 +370,9 @@ def test_seed_any_universe_has_no_fix_inside_the_scope(seed: tuple[Cluster, dict
 def test_seed_any_universe_tier_admin_and_no_ipblock_pods(seed: tuple[Cluster, dict[str, Property]]) -> None:
     cluster, props = seed
     prop = props["db-only-from-myproject-any"]
-    if TIERS:
-        admin = fix_property(cluster, prop, AnalysisOptions(), tier="admin")
-        assert admin.best is not None and _kinds(admin.best) == [EditKind.ADMIN_DENY]
-        _assert_manifests_load_as_patched(cluster, admin.best)
+    admin = fix_property(cluster, prop, AnalysisOptions(), tier="admin")
+    assert admin.best is not None and _kinds(admin.best) == [EditKind.ADMIN_DENY]
+    _assert_manifests_load_as_patched(cluster, admin.best)
     plain = fix_property(cluster, prop, AnalysisOptions(ipblock_pods=False))
     assert plain.best is not None and _kinds(plain.best) == [EditKind.REMOVE_PEER]
 
@@ -403,11 +395,11 @@ def test_any_universe_fixes_agree_with_the_oracle(ipblock_pods: bool) -> None:
         ports=(port(80),),
     )
     opts = AnalysisOptions(ipblock_pods=ipblock_pods)
-    result = fix_property(cluster, prop, opts, tier="admin" if TIERS else None)
+    result = fix_property(cluster, prop, opts, tier="admin")
     assert result.verdict is Verdict.VIOLATED
     proved = [f for f in result.fixes if f.proved]
     kinds = {k for f in proved for k in _kinds(f)}
-    assert (EditKind.ADMIN_DENY in kinds) is TIERS
+    assert EditKind.ADMIN_DENY in kinds
     assert (EditKind.REMOVE_PEER in kinds) is not ipblock_pods
     for found in proved:
         _assert_oracle_agrees(cluster, prop, found, opts, Universe.ANY)
@@ -440,7 +432,7 @@ def test_seed_text_patches_load_as_the_patched_cluster(
     policy_file = Path("examples/seed/networkpolicy.yaml")
     original = policy_file.read_text()
     results = [
-        fix_property(cluster, props[name], AnalysisOptions(), tier="admin" if TIERS else None)
+        fix_property(cluster, props[name], AnalysisOptions(), tier="admin")
         for name in ("db-only-from-myproject", "db-only-from-myproject-any")
     ]
     checked = 0
