@@ -572,3 +572,109 @@ def test_hand_built_fixes_agree_with_the_oracle(case: str) -> None:
     assert proved
     for found in proved:
         _assert_oracle_agrees(cluster, prop, found, INVENTORY)
+
+
+# --- the text edits in other layouts ------------------------------------------------------------------
+
+_PODS = """apiVersion: v1
+kind: List
+items:
+- {apiVersion: v1, kind: Pod, metadata: {name: db, namespace: x, labels: {app: db}}, status: {podIP: 10.0.0.1}}
+- {apiVersion: v1, kind: Pod, metadata: {name: a, namespace: x, labels: {app: a}}, status: {podIP: 10.0.0.2}}
+- {apiVersion: v1, kind: Pod, metadata: {name: b, namespace: x, labels: {app: b}}, status: {podIP: 10.0.0.3}}
+"""
+
+_LAYOUTS = {
+    # indented sequences, flow-style selectors and ports, comments everywhere
+    "indented.yaml": """# the db's policy
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: db   # keep me
+  namespace: x
+spec:
+  podSelector: {matchLabels: {app: db}}
+  ingress:
+    - from:
+        - podSelector: {matchLabels: {app: a}}   # the a pods
+        - podSelector:
+            matchLabels:
+              app: b
+        - ipBlock: {cidr: 10.0.0.0/29}
+      ports: [{port: 80}, {port: 443}]
+# trailing comment
+""",
+    # a kubectl List: the policy is an item, four-space indentation
+    "list.yaml": """apiVersion: v1
+kind: List
+items:
+-   apiVersion: networking.k8s.io/v1
+    kind: NetworkPolicy
+    metadata:
+        name: db
+        namespace: x
+    spec:
+        podSelector:
+            matchLabels:
+                app: db
+        ingress:
+        -   from:
+            -   podSelector:
+                    matchLabels:
+                        app: a
+            -   podSelector:
+                    matchLabels:
+                        app: b
+            -   ipBlock:
+                    cidr: 10.0.0.0/29
+            ports:
+            -   port: 80
+            -   port: 443
+""",
+    "policy.json": """{
+  "apiVersion": "networking.k8s.io/v1",
+  "kind": "NetworkPolicy",
+  "metadata": {"name": "db", "namespace": "x"},
+  "spec": {
+    "podSelector": {"matchLabels": {"app": "db"}},
+    "ingress": [{"from": [{"podSelector": {"matchLabels": {"app": "a"}}},
+                          {"podSelector": {"matchLabels": {"app": "b"}}},
+                          {"ipBlock": {"cidr": "10.0.0.0/29"}}],
+                 "ports": [{"port": 80}, {"port": 443}]}]
+  }
+}
+""",
+}
+
+
+@pytest.mark.parametrize("layout", sorted(_LAYOUTS))
+@pytest.mark.parametrize("ports", [None, (443,)])
+def test_text_edits_in_other_layouts(
+    layout: str, ports: tuple[int, ...] | None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every fix of a property over a policy written in another layout — indented sequences
+    and flow style, a kubectl List, JSON — becomes text that loads as the proved cluster;
+    YAML comments outside the edited lines stay."""
+    monkeypatch.chdir(tmp_path)
+    Path("in").mkdir()
+    Path("in/pods.yaml").write_text(_PODS)
+    original = _LAYOUTS[layout]
+    policy_file = Path("in") / layout
+    policy_file.write_text(original)
+    cluster = load_cluster(["in"]).cluster
+    prop = _deny((SpecPeer(pod_selector=sel(app="a")),), None if ports is None else [port(p) for p in ports])
+    result = fix_property(cluster, prop, INVENTORY)
+    assert result.fixes
+    for found in result.fixes:
+        policy_file.write_text(original)
+        for change in file_changes(found):
+            assert not change.note, change.note
+            Path(change.path).write_text(change.new)
+        text = policy_file.read_text()
+        if layout.endswith(".yaml"):
+            for line in original.splitlines():
+                if line.lstrip().startswith("#"):
+                    assert line in text, (line, text)
+        loaded = load_cluster(["in"]).cluster
+        assert found.patched is not None
+        assert _norm(loaded.policies) == _norm(found.patched.policies), text

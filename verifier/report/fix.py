@@ -99,10 +99,12 @@ class _Awkward(Exception):
 @dataclass(frozen=True)
 class _Style:
     """How the file indents: a nested mapping by ``step``, a sequence under a key by
-    ``offset`` (0: ``key:\\n- item``, 2: ``key:\\n  - item``)."""
+    ``offset`` (0: ``key:\\n- item``, 2: ``key:\\n  - item``), an item's value after its
+    dash by ``item`` (2: ``- key``, 4: ``-   key``)."""
 
     step: int = 2
     offset: int = 0
+    item: int = 2
 
 
 def _compose(text: str) -> list[Node]:
@@ -205,8 +207,12 @@ def _dash_column(lines: list[str], node: Node) -> int:
 
 
 def _style(obj: MappingNode, lines: list[str]) -> _Style:
-    step = offset = None
+    step = offset = item = None
     for node in _walk(obj):
+        if item is None and isinstance(node, SequenceNode) and not node.flow_style and node.value:
+            first = node.value[0]
+            if _dash_owned(lines, first):
+                item = first.start_mark.column - _dash_column(lines, first)
         if not isinstance(node, MappingNode) or node.flow_style:
             continue
         for k, v in node.value:
@@ -222,7 +228,11 @@ def _style(obj: MappingNode, lines: list[str]) -> _Style:
                 first = v.value[0]
                 if first.start_mark.line > k.start_mark.line and _dash_owned(lines, first):
                     offset = _dash_column(lines, first) - k.start_mark.column
-    return _Style(step if step and step > 0 else 2, offset if offset is not None and offset >= 0 else 0)
+    return _Style(
+        step if step and step > 0 else 2,
+        offset if offset is not None and offset >= 0 else 0,
+        item if item and item > 1 else 2,
+    )
 
 
 def _scalar(value: Any) -> str:
@@ -255,9 +265,10 @@ def _render_mapping(value: dict[str, Any], col: int, style: _Style) -> list[str]
 
 def _render_sequence(items: list[Any], col: int, style: _Style) -> list[str]:
     out: list[str] = []
+    gap = style.item
     for item in items:
-        body = _render_value(item, col + 2, style)
-        body[0] = " " * col + "- " + body[0][col + 2 :]
+        body = _render_value(item, col + gap, style)
+        body[0] = " " * col + "-" + " " * (gap - 1) + body[0][col + gap :]
         out.extend(body)
     return out
 
