@@ -264,7 +264,7 @@ def test_chain_verdicts() -> None:
     assert chain_verdicts(frozenset({A, D}), None, frozenset({N})) == {True, False}
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(tiered_clusters().flatmap(lambda c: flows(c).map(lambda f: (c, f))))
 def test_must_allow_implies_may_allow_and_no_tiers_means_networkpolicies(pair: tuple[Cluster, Flow]) -> None:
     cluster, f = pair
