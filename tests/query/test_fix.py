@@ -276,6 +276,52 @@ def test_admin_deny_when_no_policy_isolates() -> None:
     _assert_manifests_load_as_patched(cluster, best)
 
 
+def test_admin_deny_egress_to_external_addresses() -> None:
+    """External destinations: the Deny is an egress rule of the sources, to ``networks``."""
+    pods = [make_pod("x", "db", {"app": "db"}, ["10.0.0.1"]), make_pod("y", "c", {"app": "c"}, ["10.0.0.4"])]
+    cluster = make_cluster(pods, [], {"x": {}, "y": {}})
+    block = ip_peer("8.8.8.0/24", "8.8.8.128/25").ip_block
+    prop = Property(
+        name="no-dns-out",
+        expect=Expect.DENY,
+        sources=(DB,),
+        destinations=(SpecPeer(ip_block=block),),
+        ports=(port(53, "UDP"),),
+    )
+    result = fix_property(cluster, prop, INVENTORY, tier="admin")
+    best = result.best
+    assert best is not None and _kinds(best) == [EditKind.ADMIN_DENY]
+    rule_json = best.edits[0].patch[0].value["spec"]["egress"][0]
+    assert rule_json["to"] == [{"networks": ["8.8.8.0/25"]}]
+    assert rule_json["ports"] == [{"portNumber": {"protocol": "UDP", "port": 53}}]
+    _assert_manifests_load_as_patched(cluster, best)
+    _assert_oracle_agrees(cluster, prop, best, INVENTORY)
+
+
+def test_allow_adds_an_egress_rule() -> None:
+    cluster = _db_cluster(egress=[])
+    cluster = cluster.model_copy(
+        update={"policies": (cluster.policies[0].model_copy(update={"policy_types": frozenset(Direction)}),)}
+    )
+    prop = Property(
+        name="db-reaches-backup",
+        expect=Expect.ALLOW,
+        sources=(DB,),
+        destinations=(SpecPeer(ip_block=ip_peer("10.1.0.0/16").ip_block),),
+        ports=(port(5432),),
+    )
+    result = fix_property(cluster, prop, INVENTORY)
+    best = result.best
+    assert best is not None and _kinds(best) == [EditKind.ADD_RULE]
+    op = best.edits[0].patch[0].as_json()
+    assert op["path"] == "/spec/egress"
+    assert op["value"] == [
+        {"to": [{"ipBlock": {"cidr": "10.1.0.0/16"}}], "ports": [{"protocol": "TCP", "port": 5432}]}
+    ]
+    _assert_manifests_load_as_patched(cluster, best)
+    _assert_oracle_agrees(cluster, prop.model_copy(update={"expect": Expect.ALLOW}), best, INVENTORY)
+
+
 def test_admin_deny_priority_goes_ahead_of_existing_ones() -> None:
     allow = make_tier_policy("open", 5, pods=sel(app="db"), ingress=[t_rule("Allow", [t_namespaces()])])
     pods = [make_pod("x", "db", {"app": "db"}, ["10.0.0.1"]), make_pod("y", "c", {"app": "c"}, ["10.0.0.4"])]
