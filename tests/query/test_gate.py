@@ -94,3 +94,35 @@ def test_cli_gate(runner: CliRunner, tmp_path: Path) -> None:
     )
     assert out.exit_code == 1  # in `any`, the DNS egress and the narrowed peer changed too
     assert '"netverify.gate/v1"' in out.stdout
+
+
+def test_gate_sees_a_guardrail_added_in_the_admin_tier() -> None:
+    # merge_versions once dropped tier policies: step (b) then judged the new version without
+    # its guardrail and called it violated.
+    from tests.strategies import make_tier_policy, t_namespaces, t_rule
+    from verifier.query.diff import merge_versions
+
+    pods = [
+        make_pod("dev", "t", {"app": "t"}, ["10.0.0.1"]),
+        make_pod("pay", "db", {"app": "db"}, ["10.0.0.2"]),
+    ]
+    spaces = {"dev": {"env": "dev"}, "pay": {"env": "prod"}}
+    old = make_cluster(pods, [], spaces)
+    guard = make_tier_policy(
+        "guard", 1, namespaces=sel(env="prod"), ingress=[t_rule("Deny", [t_namespaces(sel(env="dev"))])]
+    )
+    new = make_cluster(pods, [], spaces, tier_policies=[guard])
+    merged_old, merged_new, _ = merge_versions(old, new)
+    assert merged_old.tier_policies == () and merged_new.tier_policies == (guard,)
+    intent = Property(
+        name="dev-out-of-prod",
+        expect=Expect.DENY,
+        sources=(SpecPeer(namespace="dev"),),
+        destinations=(SpecPeer(namespace="pay"),),
+    )
+    result = gate(old, new, intent, AnalysisOptions(universe=Universe.INVENTORY))
+    assert [s.verdict for s in result.steps] == [Verdict.HOLDS] * 3, result.steps
+    # over every future pod the guardrail also closes flows from other env=dev namespaces,
+    # which the intent does not name: (c) shows one, and (a), (b) still hold
+    anywhere = gate(old, new, intent, AnalysisOptions(universe=Universe.ANY))
+    assert [s.verdict for s in anywhere.steps] == [Verdict.HOLDS, Verdict.HOLDS, Verdict.VIOLATED]

@@ -25,15 +25,23 @@ def merge_versions(old: Cluster, new: Cluster) -> tuple[Cluster, Cluster, tuple[
         )
     pod_list = tuple(pods.values())
     assume = old.assume_unlabelled_namespaces or new.assume_unlabelled_namespaces
-    return (
-        Cluster(
-            namespaces=namespaces, pods=pod_list, policies=old.policies, assume_unlabelled_namespaces=assume
-        ),
-        Cluster(
-            namespaces=namespaces, pods=pod_list, policies=new.policies, assume_unlabelled_namespaces=assume
-        ),
-        tuple(notes),
-    )
+    # Nodes are inventory like pods (the union, the new input wins); tier policies are
+    # policies like NetworkPolicies (each version keeps its own).
+    node_map = {n.name: n for n in old.nodes}
+    node_map.update({n.name: n for n in new.nodes})
+    nodes = tuple(node_map.values())
+
+    def version(of: Cluster) -> Cluster:
+        return Cluster(
+            namespaces=namespaces,
+            pods=pod_list,
+            policies=of.policies,
+            tier_policies=of.tier_policies,
+            nodes=nodes,
+            assume_unlabelled_namespaces=assume,
+        )
+
+    return version(old), version(new), tuple(notes)
 
 
 __all__ = ["merge_versions"]
