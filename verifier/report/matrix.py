@@ -101,7 +101,10 @@ def render_matrix(result: MatrixResult, console: Console, *, warnings_console: C
     if size <= GRID_LIMIT:
         console.print(_grid(result, conditional))
         console.print(
-            Text("✓ allowed  · denied  ? conditional: depends on a pod IP the input lacks", style="dim")
+            Text(
+                "✓ allowed  · denied  ? conditional: the input does not decide it (see the warnings)",
+                style="dim",
+            )
         )
     else:
         _compact(result, conditional, console)
@@ -109,7 +112,8 @@ def render_matrix(result: MatrixResult, console: Console, *, warnings_console: C
         console.print(
             Text(
                 f"{len(conditional)} conditional cell{'' if len(conditional) == 1 else 's'}: "
-                "allowed for some but not all addresses of --pod-cidr",
+                "allowed in some but not all of the cases the input leaves open (a pod IP within "
+                "--pod-cidr, a namespace's unknown labels, a flow the tier policies leave undecided)",
                 style="yellow",
             )
         )

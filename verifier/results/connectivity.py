@@ -98,7 +98,8 @@ class ExternalConnectivity:
     ``values[0]`` is `NOTHING`. ``ingress_rows[r]`` is one distinct answer of a destination
     class to external sources: disjoint (range bitset, value index) pairs with a non-zero
     value; ``ingress_of[k]`` is the row of class ``k``. ``egress_rows``/``egress_of`` are
-    the same for a source class and external destinations. Values are never conditional.
+    the same for a source class and external destinations. Values are conditional only
+    where tier policies leave a flow undecided (domainNames, same-priority conflicts).
     """
 
     ranges: tuple[tuple[int, int], ...]
