@@ -444,7 +444,8 @@ def mixed_versions(draw: st.DrawFn) -> tuple[Cluster, Cluster]:
     return old, old.model_copy(update={"policies": new_policies})
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# 20 examples: some seeds draw versions whose exhaustive replay costs minutes of CPU
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(mixed_versions(), st.sampled_from(("auto", "z3")), st.booleans())
 def test_diff_regions_hold_only_changed_flows(
     pair: tuple[Cluster, Cluster], method: str, ipblock_pods: bool
