@@ -528,7 +528,10 @@ def clusters(draw: st.DrawFn, max_pods: int = 6, max_policies: int = 4, undeclar
 
 # Few priorities so that two policies of one tier often share one (a same-priority conflict).
 TIER_PRIORITIES = (1, 2, 5)
-NODE_POOL = (("n1", {"role": "worker"}, ("192.168.1.3",)), ("n2", {"role": "infra"}, ("10.0.0.200", "fd00::6")))
+NODE_POOL = (
+    ("n1", {"role": "worker"}, ("192.168.1.3",)),
+    ("n2", {"role": "infra"}, ("10.0.0.200", "fd00::6")),
+)
 
 
 def tier_peers(egress: bool) -> st.SearchStrategy[TierPeer]:
@@ -537,7 +540,9 @@ def tier_peers(egress: bool) -> st.SearchStrategy[TierPeer]:
     choices = [
         st.builds(t_namespaces, NS_SELECTORS),
         st.builds(t_pods, POD_SELECTORS, NS_SELECTORS),
-        st.lists(st.sampled_from(CIDR_POOL), min_size=1, max_size=2, unique=True).map(lambda c: t_networks(*c)),
+        st.lists(st.sampled_from(CIDR_POOL), min_size=1, max_size=2, unique=True).map(
+            lambda c: t_networks(*c)
+        ),
     ]
     if egress:
         choices.append(st.builds(t_nodes, selectors({"role": ("worker", "infra")})))
@@ -589,7 +594,9 @@ def tier_policy_sets(draw: st.DrawFn, max_admin: int = 3, baseline: bool = True)
         )
 
     for i in range(draw(st.integers(0, max_admin))):
-        out.append(one(f"admin{i}", "Admin", draw(st.sampled_from(("AdminNetworkPolicy", "ClusterNetworkPolicy")))))
+        out.append(
+            one(f"admin{i}", "Admin", draw(st.sampled_from(("AdminNetworkPolicy", "ClusterNetworkPolicy"))))
+        )
     if baseline and draw(st.booleans()):
         kind = draw(st.sampled_from(("BaselineAdminNetworkPolicy", "ClusterNetworkPolicy")))
         out.append(one("default" if kind == "BaselineAdminNetworkPolicy" else "baseline0", "Baseline", kind))

@@ -750,9 +750,7 @@ def test_nv009_does_not_say_all_allowed_when_a_tier_policy_judges_the_pods() -> 
     )
     cluster = make_cluster(pods, [], {"a": {"env": "prod"}, "b": {"env": "dev"}}, tier_policies=[guard])
     texts = {
-        f.object: f.message
-        for f in run_lint(cluster).findings
-        if f.id == "NV009" and "Ingress" in f.message
+        f.object: f.message for f in run_lint(cluster).findings if f.id == "NV009" and "Ingress" in f.message
     }
     assert "tier policies decide (AdminNetworkPolicy/guard)" in texts["namespace a"]
     assert "all ingress allowed" in texts["namespace b"]
