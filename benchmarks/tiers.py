@@ -20,6 +20,7 @@ import argparse
 import datetime
 import json
 import platform
+import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,7 +30,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
-from generate import SCENARIOS, generate, write_cluster  # noqa: E402
+from generate import SCENARIOS  # noqa: E402
 from run import run_timed  # noqa: E402
 
 SPEC = """\
@@ -92,24 +93,20 @@ def _headline(query: str, path: Path) -> str:
 def run(
     scenario: str, admin: int, seed: int, timeout: float, out_root: Path, nv: Path
 ) -> list[dict[str, Any]]:
-    size = SCENARIOS[scenario]
     rows: list[dict[str, Any]] = []
     dirs: dict[str, Path] = {}
     for label, count in (("plain", 0), ("tiered", admin)):
         base = out_root / scenario / label
         mutated = out_root / scenario / f"{label}-mutated"
-        write_cluster(generate(size.pods, size.policies, size.namespaces, seed, admin_policies=count), base)
-        write_cluster(
-            generate(
-                size.pods,
-                size.policies,
-                size.namespaces,
-                seed,
-                admin_policies=count,
-                mutate=0.1,
-                mutate_seed=2,
-            ),
-            mutated,
+        # generated in a child process: Linux keeps a process's peak RSS across exec, so a
+        # driver that held an L cluster in memory would lend its size to every timed command
+        common = [sys.executable, str(HERE / "generate.py"), "--scenario", scenario, "--seed", str(seed)]
+        tiers = ["--admin-policies", str(count)]
+        subprocess.run([*common, *tiers, "--out", str(base)], check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [*common, *tiers, "--mutate", "0.1", "--mutate-seed", "2", "--out", str(mutated)],
+            check=True,
+            stdout=subprocess.DEVNULL,
         )
         (base.parent / "spec.yaml").write_text(SPEC, encoding="utf-8")
         dirs[label] = base
