@@ -76,7 +76,11 @@ QUERIES: tuple[Query, ...] = (
 
 
 def _headline(query: str, path: Path) -> str:
-    """A short fact from the JSON output, so a reader sees both runs answered alike."""
+    """A short fact from the JSON output, so a reader sees both runs answered alike. Only the
+    small outputs are parsed: reading an L matrix here would grow this driver, and Linux lends
+    a parent's peak RSS to the children it forks afterwards."""
+    if not (query.startswith("check") or query in ("lint", "diff")):
+        return ""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
